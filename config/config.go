@@ -1,0 +1,83 @@
+// Package config reads the TOML config, the target arguments and target
+// files, and validates them with errors that name the file, line and key.
+package config
+
+import (
+	"time"
+
+	"downtime/probe"
+)
+
+// Origin says where a host was defined; only runtime hosts may be removed
+// from the UI.
+type Origin uint8
+
+// The origins of a host.
+const (
+	OriginConfig  Origin = iota // [[host]] in the config file
+	OriginArgs                  // a positional target on the command line
+	OriginFile                  // a line of a -f target file
+	OriginRuntime               // added while running (UI "a" key), kept in the store
+)
+
+// Config is the whole resolved configuration.
+type Config struct {
+	Path      string // the file it was read from; "" when none
+	Defaults  Defaults
+	Telegram  Telegram
+	Alerts    Alerts
+	Metrics   Metrics
+	Heartbeat Heartbeat
+	Hosts     []Host // in the order they were given: config, args, files
+}
+
+// Defaults apply to every host that does not override them.
+type Defaults struct {
+	Interval  time.Duration   // default 1s
+	Timeout   time.Duration   // default 1s; at most Interval
+	DownAfter int             // default 3
+	UpAfter   int             // default 1
+	Reminders []time.Duration // default 10m, 30m, 1h; empty means none
+}
+
+// Telegram is the [telegram] section; Token is resolved from token,
+// token_file or DOWNTIME_TELEGRAM_TOKEN.
+type Telegram struct {
+	Token     string
+	TokenFile string
+	ChatID    string
+	APIURL    string // default "https://api.telegram.org"
+}
+
+// Enabled reports whether alerts go to Telegram.
+func (t Telegram) Enabled() bool { return t.Token != "" && t.ChatID != "" }
+
+// Alerts is the [alerts] section.
+type Alerts struct {
+	GroupWindow time.Duration // default 5s
+}
+
+// Metrics is the [metrics] section.
+type Metrics struct {
+	Listen string // "" = off
+}
+
+// Heartbeat is the [heartbeat] section.
+type Heartbeat struct {
+	URL      string
+	Interval time.Duration // default 1m
+}
+
+// Host is one monitored host with every default applied.
+type Host struct {
+	Name      string // unique; defaults to Address
+	Address   string // as the user wrote it: IP, DNS name or tcp://host:port
+	Target    probe.Target
+	Parent    string // "" or the Name of another host
+	Interval  time.Duration
+	Timeout   time.Duration
+	DownAfter int
+	UpAfter   int
+	Reminders []time.Duration
+	Origin    Origin
+}

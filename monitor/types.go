@@ -1,0 +1,151 @@
+// Package monitor owns the state of every host: it turns probe results into
+// UP/DOWN transitions and statistics, and publishes snapshots for readers.
+package monitor
+
+import (
+	"math"
+	"time"
+
+	"downtime/config"
+	"downtime/probe"
+)
+
+// State is a host's state.
+type State uint8
+
+// The states of a host.
+const (
+	Pending State = iota // no verdict yet (just started, added or resumed)
+	Up
+	Down
+	Paused // by the user; not probed
+)
+
+func (s State) String() string {
+	switch s {
+	case Pending:
+		return "pending"
+	case Up:
+		return "up"
+	case Down:
+		return "down"
+	case Paused:
+		return "paused"
+	}
+	return "unknown"
+}
+
+// ParseState is the inverse of State.String, used by the store.
+func ParseState(s string) (State, bool) {
+	for _, st := range []State{Pending, Up, Down, Paused} {
+		if st.String() == s {
+			return st, true
+		}
+	}
+	return Pending, false
+}
+
+// Clock gives the current time; tests inject a fake one.
+type Clock interface{ Now() time.Time }
+
+// Transition is a change of a host's state between UP and DOWN (PENDING and
+// PAUSED changes are not transitions: they alert nobody).
+type Transition struct {
+	ID        probe.HostID
+	Host      string // name
+	Address   string
+	Parent    string
+	From, To  State
+	At        time.Time // when the change was decided
+	DownSince time.Time // start of the outage: for To==Down the DOWN time, for To==Up the outage's start
+	Restored  bool      // an outage restored from the store at start-up ("host still down"), not a new one
+	Reason    string    // the last probe error, for To==Down
+}
+
+// Outage is the length of the outage a recovery ends.
+func (t Transition) Outage() time.Duration { return t.At.Sub(t.DownSince) }
+
+// Sample is one probe outcome in a host's history: an RTT in microseconds,
+// or Lost.
+type Sample uint32
+
+// Lost marks a probe that got no valid reply.
+const Lost Sample = math.MaxUint32
+
+// SampleOf converts a round-trip time to a Sample (at least 1 µs, so that 0
+// never reads as "no data").
+func SampleOf(rtt time.Duration) Sample {
+	us := rtt.Microseconds()
+	switch {
+	case us < 1:
+		us = 1
+	case us >= int64(Lost):
+		us = int64(Lost) - 1
+	}
+	return Sample(us)
+}
+
+// RTT is the sample's round-trip time; 0 for Lost.
+func (s Sample) RTT() time.Duration {
+	if s == Lost {
+		return 0
+	}
+	return time.Duration(s) * time.Microsecond
+}
+
+// HostView is an immutable picture of one host. A Snapshot shares a view
+// with the next one while the host has not changed.
+type HostView struct {
+	ID      probe.HostID
+	Name    string
+	Address string
+	Parent  string
+	Origin  config.Origin
+
+	State     State
+	Since     time.Time // when the current state began
+	DownSince time.Time // start of the current outage (zero unless Down)
+	PausedAt  time.Time // when paused (zero unless Paused)
+	LastErr   string    // last probe error, "" after a success
+
+	// Statistics over the samples in Samples.
+	Last, Min, Avg, Max, Jitter time.Duration // Last is 0 when the last probe was lost
+	Loss                        float64       // 0..1
+	Sent, Received              int
+
+	Samples []Sample // oldest first, at most SampleWindow
+}
+
+// SampleWindow is how many recent samples a host keeps.
+const SampleWindow = 120
+
+// Snapshot is every host at one moment, in the order the hosts were given.
+type Snapshot struct {
+	At    time.Time
+	Hosts []*HostView
+}
+
+// Saved is what the store keeps of a host across restarts.
+type Saved struct {
+	State     State // Up, Down or Pending
+	Since     time.Time
+	DownSince time.Time // zero unless Down
+	Paused    bool
+	PausedAt  time.Time
+}
+
+// Store persists what must survive a restart. The monitor calls it from its
+// own goroutine, only on changes (transitions, pauses, adds, removes).
+type Store interface {
+	SaveHost(name string, s Saved) error
+	OutageStarted(name string, start time.Time) error
+	OutageEnded(name string, start, end time.Time) error
+	AddRuntimeHost(h config.Host) error
+	RemoveRuntimeHost(name string) error
+}
+
+// Engine is the part of the probe engine the monitor drives.
+type Engine interface {
+	Add(s probe.Spec)
+	Remove(id probe.HostID)
+}

@@ -1,0 +1,61 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"time"
+)
+
+// resolveTimeout bounds one lookup, so that a hanging DNS server turns into
+// a failed probe rather than a host that stays PENDING forever.
+const resolveTimeout = 5 * time.Second
+
+// startResolve looks up s's name in the background when it has no address
+// yet or its address is older than ResolveEvery. Called with e.mu held.
+func (e *Engine) startResolve(s *slot) {
+	if e.opts.Prober != nil || s.resolving || e.ctx == nil {
+		return
+	}
+	if _, literal := s.spec.Target.Literal(); literal {
+		return
+	}
+	if s.addr.IsValid() && time.Since(s.resolvedAt) < e.opts.ResolveEvery {
+		return
+	}
+	s.resolving = true
+	name := s.spec.Target.Host
+	e.workers.Add(1)
+	go func() {
+		defer e.workers.Done()
+		ctx, cancel := context.WithTimeout(e.ctx, resolveTimeout)
+		addrs, err := e.opts.Resolver.LookupNetIP(ctx, "ip", name)
+		cancel()
+		if err == nil && len(addrs) == 0 {
+			err = errors.New("no addresses")
+		}
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		s.resolving = false
+		s.resolvedAt = time.Now()
+		if err != nil {
+			// Keep probing a previously known address: a DNS outage is not
+			// the host's outage. Without one, each probe fails with the reason.
+			s.resolveErr = &ResolveError{Name: name, Err: err}
+			return
+		}
+		s.resolveErr = nil
+		s.addr = preferIPv4(addrs)
+	}()
+}
+
+// preferIPv4 picks the first IPv4 address, else the first address, like
+// fping without -6.
+func preferIPv4(addrs []netip.Addr) netip.Addr {
+	for _, a := range addrs {
+		if a.Unmap().Is4() {
+			return a.Unmap()
+		}
+	}
+	return addrs[0].Unmap()
+}
