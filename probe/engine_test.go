@@ -38,7 +38,7 @@ func TestMatchCountsOnlyTheExactReply(t *testing.T) {
 		{"from another address", func(r *reply) { r.from = netip.MustParseAddr("198.18.0.10") }, false},
 		{"corrupted token", func(r *reply) { r.token ^= 1 }, false},
 		{"another host's id", func(r *reply) { r.id = 8 }, false},
-		{"sequence not in flight", func(r *reply) { r.seq, r.seq16 = 69999, 69999 & 0xffff }, false},
+		{"sequence not in flight", func(r *reply) { r.seq, r.seq16 = 69999, 69999&0xffff }, false},
 		{"header seq disagrees with payload", func(r *reply) { r.seq16++ }, false},
 	}
 	for _, tt := range tests {

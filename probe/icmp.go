@@ -23,9 +23,9 @@ type ICMPMode uint8
 
 // The ICMP socket modes.
 const (
-	ModeAuto      ICMPMode = iota // unprivileged datagram if allowed, else raw
-	ModeDatagram                  // SOCK_DGRAM "ping" socket (net.ipv4.ping_group_range)
-	ModeRaw                       // SOCK_RAW (root or CAP_NET_RAW)
+	ModeAuto     ICMPMode = iota // unprivileged datagram if allowed, else raw
+	ModeDatagram                 // SOCK_DGRAM "ping" socket (net.ipv4.ping_group_range)
+	ModeRaw                      // SOCK_RAW (root or CAP_NET_RAW)
 )
 
 // ErrNoICMP is returned when no kind of ICMP socket can be opened.

@@ -11,6 +11,10 @@ import (
 // a failed probe rather than a host that stays PENDING forever.
 const resolveTimeout = 5 * time.Second
 
+// retryResolve is the least time between two lookups of a name that did not
+// resolve.
+const retryResolve = 5 * time.Second
+
 // startResolve looks up s's name in the background when it has no address
 // yet or its address is older than ResolveEvery. Called with e.mu held.
 func (e *Engine) startResolve(s *slot) {
@@ -21,6 +25,11 @@ func (e *Engine) startResolve(s *slot) {
 		return
 	}
 	if s.addr.IsValid() && time.Since(s.resolvedAt) < e.opts.ResolveEvery {
+		return
+	}
+	// A name that does not resolve is tried again, but not on every probe:
+	// a thousand broken names must not become a thousand queries a second.
+	if !s.addr.IsValid() && !s.resolvedAt.IsZero() && time.Since(s.resolvedAt) < min(e.opts.ResolveEvery, retryResolve) {
 		return
 	}
 	s.resolving = true

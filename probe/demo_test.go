@@ -1,0 +1,280 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"testing"
+	"time"
+)
+
+var demoEpoch = time.Date(2026, 11, 26, 21, 0, 0, 0, time.UTC)
+
+// fakeDemo returns a DemoProber on a clock that only moves when the test
+// moves it, and whose waits take no time.
+func fakeDemo(seed int64) (*DemoProber, *time.Time) {
+	now := demoEpoch
+	d := NewDemo(seed, func() time.Time { return now })
+	d.Sleep = func(ctx context.Context, dur time.Duration) error {
+		if dur <= 0 {
+			return ctx.Err()
+		}
+		return nil
+	}
+	return d, &now
+}
+
+// demoTargets returns n distinct targets, a few of them TCP.
+func demoTargets(n int) []Target {
+	ts := make([]Target, n)
+	for i := range ts {
+		host := fmt.Sprintf("198.18.%d.%d", i/250, i%250+1)
+		if i%10 == 0 {
+			ts[i] = Target{Kind: KindTCP, Host: host, Port: 22}
+		} else {
+			ts[i] = Target{Kind: KindICMP, Host: host}
+		}
+	}
+	return ts
+}
+
+// findDemoTarget returns a target whose personality under d satisfies ok.
+func findDemoTarget(t *testing.T, d *DemoProber, ok func(demoHost) bool) Target {
+	t.Helper()
+	for _, tg := range demoTargets(5000) {
+		if ok(d.host(tg)) {
+			return tg
+		}
+	}
+	t.Fatal("no demo target has the wanted personality")
+	return Target{}
+}
+
+// demoOutcome is one probe as the determinism test compares it.
+type demoOutcome struct {
+	rtt time.Duration
+	err string
+}
+
+func runDemo(seed int64, targets []Target, probes int) []demoOutcome {
+	d, now := fakeDemo(seed)
+	var out []demoOutcome
+	for range probes {
+		for _, tg := range targets {
+			rtt, err := d.Probe(context.Background(), tg, netip.Addr{})
+			o := demoOutcome{rtt: rtt}
+			if err != nil {
+				o.err = err.Error()
+			}
+			out = append(out, o)
+		}
+		*now = now.Add(time.Second)
+	}
+	return out
+}
+
+func TestDemoDeterministic(t *testing.T) {
+	targets := demoTargets(20)
+	a, b := runDemo(7, targets, 300), runDemo(7, targets, 300)
+	if !slices.Equal(a, b) {
+		t.Fatal("two runs with the same seed and clock differ")
+	}
+	if slices.Equal(a, runDemo(8, targets, 300)) {
+		t.Error("runs with different seeds are identical")
+	}
+	distinct := map[time.Duration]bool{}
+	for _, o := range a {
+		distinct[o.rtt] = true
+	}
+	if len(distinct) < len(a)/2 {
+		t.Errorf("only %d distinct RTTs in %d probes; jitter is missing", len(distinct), len(a))
+	}
+}
+
+func TestDemoOutages(t *testing.T) {
+	const (
+		step   = 2 * time.Second
+		period = 3 * time.Hour
+	)
+	d, _ := fakeDemo(1)
+	targets := demoTargets(200)
+	flaky, measured := 0, 0
+	for _, tg := range targets {
+		var outages []time.Duration
+		var downFor time.Duration
+		var downSince time.Time
+		wasDown := false
+		for at := demoEpoch; at.Before(demoEpoch.Add(period)); at = at.Add(step) {
+			down := d.StateAt(tg, at)
+			switch {
+			case down && !wasDown:
+				downSince = at
+			case !down && wasDown && !downSince.Equal(demoEpoch):
+				// Only outages seen from start to end count for length.
+				outages = append(outages, at.Sub(downSince))
+			}
+			if down {
+				downFor += step
+			}
+			wasDown = down
+		}
+		if downFor > 0 {
+			flaky++
+		}
+		measured += len(outages)
+		for _, o := range outages {
+			if o < demoOutageMin || o > demoOutageMax+step {
+				t.Errorf("%s: outage of %v, want %v to %v", tg, o, demoOutageMin, demoOutageMax)
+			}
+		}
+		if downFor > period/2 {
+			t.Errorf("%s: down %v of %v; an outage host should mostly be up", tg, downFor, period)
+		}
+	}
+	if measured == 0 {
+		t.Error("no outage was seen from start to end")
+	}
+	if flaky < len(targets)/20 || flaky > len(targets)*2/5 {
+		t.Errorf("%d of %d hosts had an outage in %v; want some but not most", flaky, len(targets), period)
+	}
+}
+
+func TestDemoProbeMatchesStateAt(t *testing.T) {
+	d, now := fakeDemo(1)
+	tg := findDemoTarget(t, d, func(h demoHost) bool { return h.cycle != 0 })
+	var down, up int
+	for range 2 * 3600 {
+		_, err := d.Probe(context.Background(), tg, netip.Addr{})
+		if want := d.StateAt(tg, *now); errors.Is(err, errDemoUnreachable) != want {
+			t.Fatalf("at %v: Probe = %v, StateAt down = %v", *now, err, want)
+		} else if want {
+			down++
+		} else {
+			up++
+		}
+		*now = now.Add(time.Second)
+	}
+	if down == 0 || up == 0 {
+		t.Errorf("in 2 h a flaky host was down %d s and up %d s; want both", down, up)
+	}
+}
+
+func TestDemoRTTMatchesPersonality(t *testing.T) {
+	d, now := fakeDemo(3)
+	for _, tg := range demoTargets(40) {
+		h := d.host(tg)
+		if h.cycle != 0 {
+			continue // outages would skew the loss count
+		}
+		var rtts []time.Duration
+		lost := 0
+		const probes = 3000
+		for range probes {
+			rtt, err := d.Probe(context.Background(), tg, netip.Addr{})
+			*now = now.Add(time.Second)
+			if errors.Is(err, ErrTimeout) {
+				lost++
+				continue
+			}
+			if err != nil {
+				t.Fatalf("%s: Probe = %v", tg, err)
+			}
+			rtts = append(rtts, rtt)
+		}
+		slices.Sort(rtts)
+		lo := time.Duration(float64(h.base) * (1 - h.drift))
+		hi := time.Duration(float64(h.base)*(1+h.drift)) + time.Duration(demoJitterCap*float64(h.jitter))
+		if rtts[0] < lo || rtts[len(rtts)-1] > hi {
+			t.Errorf("%s: RTTs %v..%v outside %v..%v", tg, rtts[0], rtts[len(rtts)-1], lo, hi)
+		}
+		median := rtts[len(rtts)/2]
+		if mhi := time.Duration(float64(h.base)*(1+h.drift)) + 3*h.jitter/2; median < lo || median > mhi {
+			t.Errorf("%s: median RTT %v outside %v..%v (base %v, jitter %v)", tg, median, lo, mhi, h.base, h.jitter)
+		}
+		if got := float64(lost) / probes; got < h.loss-0.015 || got > h.loss+0.015 {
+			t.Errorf("%s: lost %.3f of probes, personality says %.3f", tg, got, h.loss)
+		}
+	}
+}
+
+func TestDemoPersonalityMix(t *testing.T) {
+	d, _ := fakeDemo(5)
+	var lan, wan, far int
+	for _, tg := range demoTargets(1000) {
+		switch h := d.host(tg); {
+		case h.base < 2*time.Millisecond:
+			lan++
+		case h.base < 100*time.Millisecond:
+			wan++
+		default:
+			far++
+		}
+	}
+	if lan < 500 || wan < 200 || far < 20 || far > 150 {
+		t.Errorf("1000 hosts: %d LAN, %d WAN, %d far; want mostly LAN, many WAN, a few far", lan, wan, far)
+	}
+}
+
+func TestDemoDeadline(t *testing.T) {
+	d, _ := fakeDemo(1)
+	slowAndSteady := func(h demoHost) bool { return h.base > 100*time.Millisecond && h.cycle == 0 && h.loss < 0.001 }
+	slow := findDemoTarget(t, d, slowAndSteady)
+
+	t.Run("fake sleep waits no longer than the deadline", func(t *testing.T) {
+		var waited time.Duration
+		d.Sleep = func(ctx context.Context, dur time.Duration) error {
+			waited = dur
+			return nil
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+		defer cancel()
+		if _, err := d.Probe(ctx, slow, netip.Addr{}); !errors.Is(err, ErrTimeout) {
+			t.Errorf("Probe = %v, want ErrTimeout", err)
+		}
+		if waited > 20*time.Millisecond {
+			t.Errorf("waited %v for a 20ms deadline", waited)
+		}
+	})
+
+	t.Run("real timer ends at the deadline", func(t *testing.T) {
+		d.Sleep = demoSleep
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+		defer cancel()
+		dl, _ := ctx.Deadline()
+		if _, err := d.Probe(ctx, slow, netip.Addr{}); !errors.Is(err, ErrTimeout) {
+			t.Errorf("Probe = %v, want ErrTimeout", err)
+		}
+		if time.Now().Before(dl) {
+			t.Error("Probe returned a timeout before the deadline")
+		}
+		if late := time.Since(dl); late > 2*time.Second {
+			t.Errorf("Probe returned %v after the deadline", late)
+		}
+	})
+
+	t.Run("cancel ends the wait", func(t *testing.T) {
+		d.Sleep = demoSleep
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		if _, err := d.Probe(ctx, slow, netip.Addr{}); !errors.Is(err, context.Canceled) {
+			t.Errorf("Probe = %v, want context.Canceled", err)
+		}
+	})
+
+	t.Run("real timer waits the RTT", func(t *testing.T) {
+		d.Sleep = demoSleep
+		lan := findDemoTarget(t, d, func(h demoHost) bool { return h.base < time.Millisecond && h.cycle == 0 && h.loss < 0.001 })
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		start := time.Now()
+		rtt, err := d.Probe(ctx, lan, netip.Addr{})
+		if err != nil {
+			t.Fatalf("Probe = %v", err)
+		}
+		if took := time.Since(start); took < rtt {
+			t.Errorf("Probe reported %v but returned after %v", rtt, took)
+		}
+	})
+}

@@ -1,0 +1,91 @@
+package store
+
+import "fmt"
+
+// migration is one step of the schema: migrations[i] takes a file from
+// user_version i to i+1.
+type migration struct {
+	name string
+	sql  string // one or more statements
+}
+
+// migrations is the schema's history, oldest first. Never edit an entry that
+// has shipped; change the schema by appending one (the alert outbox will be
+// migration 2).
+var migrations = []migration{
+	{
+		name: "hosts, outages, runtime hosts",
+		sql: `
+CREATE TABLE hosts (
+	name       TEXT PRIMARY KEY,
+	state      TEXT NOT NULL,              -- monitor.State.String()
+	since      INTEGER,                    -- unix ns; NULL = zero time
+	down_since INTEGER,
+	paused     INTEGER NOT NULL DEFAULT 0, -- 0 or 1
+	paused_at  INTEGER
+) STRICT;
+
+-- No foreign key to hosts: history outlives a host's state row (Forget).
+CREATE TABLE outages (
+	id      INTEGER PRIMARY KEY,
+	host    TEXT NOT NULL,
+	started INTEGER NOT NULL,              -- unix ns
+	ended   INTEGER,                       -- unix ns; NULL while it lasts
+	UNIQUE (host, started)                 -- also the index for per-host reads
+) STRICT;
+
+CREATE TABLE runtime_hosts (
+	seq         INTEGER PRIMARY KEY AUTOINCREMENT, -- order added; never reused
+	name        TEXT NOT NULL UNIQUE,
+	address     TEXT NOT NULL,
+	parent      TEXT NOT NULL DEFAULT '',
+	interval_ns INTEGER NOT NULL,
+	timeout_ns  INTEGER NOT NULL,
+	down_after  INTEGER NOT NULL,
+	up_after    INTEGER NOT NULL,
+	reminders   TEXT,                      -- comma-separated Go durations; NULL = nil, '' = empty
+	added_at    INTEGER NOT NULL           -- unix ns
+) STRICT;
+`,
+	},
+}
+
+// migrate applies the migrations the file has not seen, all in one
+// transaction, and stamps it as downtime's. Run twice, the second run finds
+// nothing to do.
+func (s *Store) migrate() error {
+	tx, err := s.db.Begin() // BEGIN IMMEDIATE (see dataSource)
+	if err != nil {
+		return s.wrap("begin migration", err)
+	}
+	defer tx.Rollback() // no-op after Commit
+
+	// Read the version again under the write lock: another process may
+	// have migrated since checkIdentity.
+	var version int
+	if err := tx.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
+		return s.wrap("read user_version", err)
+	}
+	if version > len(migrations) {
+		return s.tooNew(int64(version))
+	}
+	if version == len(migrations) {
+		return nil
+	}
+	for i := version; i < len(migrations); i++ {
+		if _, err := tx.Exec(migrations[i].sql); err != nil {
+			return fmt.Errorf("migrate state file %s to version %d (%s): %w", s.path, i+1, migrations[i].name, err)
+		}
+	}
+	// PRAGMAs take no bound parameters; both values are ours, not input.
+	if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+		return fmt.Errorf("migrate state file %s: set user_version: %w", s.path, err)
+	}
+	if _, err := tx.Exec(fmt.Sprintf("PRAGMA application_id = %d", ApplicationID)); err != nil {
+		return fmt.Errorf("migrate state file %s: set application_id: %w", s.path, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate state file %s: commit: %w", s.path, err)
+	}
+	return nil
+}
