@@ -1,0 +1,490 @@
+package monitor
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"downtime/config"
+	"downtime/probe"
+)
+
+// Errors of the host commands; they come wrapped with the host they concern.
+var (
+	ErrUnknownHost   = errors.New("no such host")
+	ErrDuplicateName = errors.New("a host with this name already exists")
+	ErrNotRuntime    = errors.New("only hosts added at runtime can be removed")
+	ErrIsParent      = errors.New("host is the parent of another host")
+	ErrNoParent      = errors.New("parent does not exist")
+)
+
+// Monitor turns probe results into host states, transitions and statistics.
+// It is not safe for concurrent use: one goroutine owns it (see Runner), and
+// time comes only from the injected Clock so tests decide what "now" is.
+type Monitor struct {
+	clock Clock
+	store Store       // nil: nothing is kept
+	onErr func(error) // receives store failures; nil drops them
+
+	hosts    []*host // in the order given, then in the order added
+	byID     map[probe.HostID]*host
+	byName   map[string]*host
+	lastID   probe.HostID
+	restored []Transition
+
+	// version counts changes visible in a Snapshot; snapVersion is the
+	// version the last Snapshot's host list was built at. When they match,
+	// Snapshot hands out the previous list again without touching a host.
+	version     uint64
+	snapVersion uint64
+	snapHosts   []*HostView
+}
+
+// host is the monitor's private, mutable record of one host.
+type host struct {
+	id  probe.HostID
+	cfg config.Host
+
+	state     State
+	since     time.Time // when state began
+	downSince time.Time // start of the outage; kept through a pause, zero when none
+	pausedAt  time.Time
+	lastErr   string
+
+	fails, oks int // consecutive failures / successes since the last opposite result
+
+	samples ring
+
+	dirty bool      // changed since view was built
+	view  *HostView // last published view; never modified after publication
+}
+
+// New builds a monitor for hosts, restoring what the store kept of them in
+// saved (keyed by host name). Hosts are numbered 1, 2, 3… in order.
+//
+// A host saved Down starts Down with its original DownSince and is listed in
+// Restored rather than producing a new transition, so no second DOWN alert
+// goes out after a restart. A host saved Up starts Up, so that its first
+// down_after failures are an ordinary UP→DOWN. A saved pause is restored
+// with its PausedAt. Anything else starts Pending.
+func New(clock Clock, hosts []config.Host, saved map[string]Saved) *Monitor {
+	m := &Monitor{
+		clock:   clock,
+		byID:    make(map[probe.HostID]*host, len(hosts)),
+		byName:  make(map[string]*host, len(hosts)),
+		hosts:   make([]*host, 0, len(hosts)),
+		version: 1, // so that the first Snapshot builds every view
+	}
+	now := clock.Now()
+	for _, hc := range hosts {
+		h := m.insert(hc, now)
+		if s, ok := saved[hc.Name]; ok {
+			m.restore(h, s, now)
+		}
+	}
+	return m
+}
+
+// SetStore makes the monitor persist state changes, outages and runtime
+// hosts through s. A store failure never stops monitoring (an alert matters
+// more than the state file): it is passed to onErr, wrapped with what was
+// being saved, and the monitor carries on. A nil onErr drops failures.
+func (m *Monitor) SetStore(s Store, onErr func(error)) {
+	m.store = s
+	m.onErr = onErr
+}
+
+// insert adds a Pending host with the next ID. Names are expected to be
+// unique (config validates them); a duplicate is still monitored, but Lookup
+// finds the first one.
+func (m *Monitor) insert(hc config.Host, now time.Time) *host {
+	m.lastID++
+	h := &host{id: m.lastID, cfg: hc, state: Pending, since: now, dirty: true}
+	m.hosts = append(m.hosts, h)
+	m.byID[h.id] = h
+	if _, dup := m.byName[hc.Name]; !dup {
+		m.byName[hc.Name] = h
+	}
+	m.version++
+	return h
+}
+
+// restore applies a saved state to a freshly inserted host.
+func (m *Monitor) restore(h *host, s Saved, now time.Time) {
+	since := orNow(s.Since, now)
+	if s.State == Down {
+		h.downSince = s.DownSince
+		if h.downSince.IsZero() { // a damaged record: the outage is at least as old as the state
+			h.downSince = since
+		}
+	}
+	switch {
+	case s.Paused:
+		h.state = Paused
+		h.pausedAt = orNow(s.PausedAt, now)
+		h.since = h.pausedAt
+	case s.State == Down:
+		h.state = Down
+		h.since = since
+		m.restored = append(m.restored, Transition{
+			ID: h.id, Host: h.cfg.Name, Address: h.cfg.Address, Parent: h.cfg.Parent,
+			From: Down, To: Down, At: now, DownSince: h.downSince, Restored: true,
+		})
+	case s.State == Up:
+		h.state = Up
+		h.since = since
+	}
+}
+
+func orNow(t, now time.Time) time.Time {
+	if t.IsZero() {
+		return now
+	}
+	return t
+}
+
+// Restored lists the outages restored from the store at start-up, one
+// Transition (From=Down, To=Down, Restored=true) per host still Down.
+func (m *Monitor) Restored() []Transition {
+	return append([]Transition(nil), m.restored...)
+}
+
+// Handle applies one probe result. It reports a transition for UP→DOWN,
+// PENDING→DOWN (a host that never answered is down) and DOWN→UP; PENDING→UP
+// alerts nobody and is not reported. Results for unknown, removed or paused
+// hosts are ignored: they are probes that were in flight when the host went.
+func (m *Monitor) Handle(r probe.Result) (Transition, bool) {
+	h := m.byID[r.ID]
+	if h == nil || h.state == Paused {
+		return Transition{}, false
+	}
+	m.touch(h)
+	if r.Err == nil {
+		h.samples.push(SampleOf(r.RTT))
+		h.lastErr = ""
+		h.oks++
+		h.fails = 0
+		if h.oks >= atLeastOne(h.cfg.UpAfter) && h.state != Up {
+			return m.goUp(h)
+		}
+		return Transition{}, false
+	}
+	h.samples.push(Lost)
+	h.lastErr = r.Err.Error()
+	h.fails++
+	h.oks = 0
+	if h.fails >= atLeastOne(h.cfg.DownAfter) && h.state != Down {
+		return m.goDown(h)
+	}
+	return Transition{}, false
+}
+
+// atLeastOne guards against a zero threshold from a caller that skipped the
+// config defaults: a host must need at least one result to change state.
+func atLeastOne(n int) int { return max(n, 1) }
+
+// goDown moves h (Pending or Up) to Down. The DOWN time is when the verdict
+// was reached, not when the first failed probe was sent.
+func (m *Monitor) goDown(h *host) (Transition, bool) {
+	now := m.clock.Now()
+	t := h.transition(Down, now)
+	t.Reason = h.lastErr
+	t.DownSince = now
+	h.state, h.since, h.downSince = Down, now, now
+	m.storeErr("record outage start", h, m.storeOutageStarted(h.cfg.Name, now))
+	m.save(h)
+	return t, true
+}
+
+// goUp moves h (Pending or Down) to Up; only the end of an outage is a
+// transition.
+func (m *Monitor) goUp(h *host) (Transition, bool) {
+	now := m.clock.Now()
+	from, start := h.state, h.downSince
+	t := h.transition(Up, now)
+	h.state, h.since, h.downSince = Up, now, time.Time{}
+	if from != Down {
+		m.save(h)
+		return Transition{}, false
+	}
+	t.DownSince = start
+	m.storeErr("record outage end", h, m.storeOutageEnded(h.cfg.Name, start, now))
+	m.save(h)
+	return t, true
+}
+
+func (h *host) transition(to State, at time.Time) Transition {
+	return Transition{
+		ID: h.id, Host: h.cfg.Name, Address: h.cfg.Address, Parent: h.cfg.Parent,
+		From: h.state, To: to, At: at,
+	}
+}
+
+// touch marks h as changed since the last Snapshot.
+func (m *Monitor) touch(h *host) {
+	h.dirty = true
+	m.version++
+}
+
+// Pause stops probing a host and ignores its results until Resume. Pausing
+// is not a transition. A host paused while Down keeps its outage: Resume
+// brings it back Down with the original DownSince, so the outage that was
+// alerted ends with one UP whose length includes the pause.
+func (m *Monitor) Pause(id probe.HostID) error {
+	_, err := m.pause(id)
+	return err
+}
+
+// pause reports whether the host was probed before (and so must leave the
+// engine); pausing a paused host changes nothing.
+func (m *Monitor) pause(id probe.HostID) (bool, error) {
+	h := m.byID[id]
+	if h == nil {
+		return false, fmt.Errorf("pause host %d: %w", id, ErrUnknownHost)
+	}
+	if h.state == Paused {
+		return false, nil
+	}
+	now := m.clock.Now()
+	if h.state != Down {
+		h.downSince = time.Time{}
+	}
+	h.state, h.since, h.pausedAt = Paused, now, now
+	h.fails, h.oks = 0, 0
+	m.touch(h)
+	m.save(h)
+	return true, nil
+}
+
+// Resume probes a paused host again with fresh counters: it starts Pending,
+// or Down with its original DownSince if it was Down when paused.
+func (m *Monitor) Resume(id probe.HostID) error {
+	_, err := m.resume(id)
+	return err
+}
+
+// resume reports whether the host was paused (and so must rejoin the engine).
+func (m *Monitor) resume(id probe.HostID) (bool, error) {
+	h := m.byID[id]
+	if h == nil {
+		return false, fmt.Errorf("resume host %d: %w", id, ErrUnknownHost)
+	}
+	if h.state != Paused {
+		return false, nil
+	}
+	if h.downSince.IsZero() {
+		h.state, h.since = Pending, m.clock.Now()
+	} else {
+		h.state, h.since = Down, h.downSince
+	}
+	h.pausedAt = time.Time{}
+	h.fails, h.oks = 0, 0
+	m.touch(h)
+	m.save(h)
+	return true, nil
+}
+
+// PauseAll pauses every host not paused yet and returns their IDs.
+func (m *Monitor) PauseAll() []probe.HostID {
+	var ids []probe.HostID
+	for _, h := range m.hosts {
+		if changed, _ := m.pause(h.id); changed {
+			ids = append(ids, h.id)
+		}
+	}
+	return ids
+}
+
+// ResumeAll resumes every paused host and returns their IDs.
+func (m *Monitor) ResumeAll() []probe.HostID {
+	var ids []probe.HostID
+	for _, h := range m.hosts {
+		if changed, _ := m.resume(h.id); changed {
+			ids = append(ids, h.id)
+		}
+	}
+	return ids
+}
+
+// Add starts monitoring a new host (Pending) under a new ID. Its name must
+// be new and its parent, if any, must exist. A runtime host is also written
+// to the store so that it survives a restart.
+func (m *Monitor) Add(hc config.Host) (probe.HostID, error) {
+	switch {
+	case hc.Name == "":
+		return 0, fmt.Errorf("add host %q: empty name", hc.Address)
+	case m.byName[hc.Name] != nil:
+		return 0, fmt.Errorf("add host %q: %w", hc.Name, ErrDuplicateName)
+	case hc.Parent != "" && m.byName[hc.Parent] == nil:
+		return 0, fmt.Errorf("add host %q: parent %q: %w", hc.Name, hc.Parent, ErrNoParent)
+	}
+	h := m.insert(hc, m.clock.Now())
+	if hc.Origin == config.OriginRuntime && m.store != nil {
+		m.storeErr("save runtime host", h, m.store.AddRuntimeHost(hc))
+	}
+	return h.id, nil
+}
+
+// Remove stops monitoring a host added at runtime and forgets it in the
+// store. Hosts from the config file, the command line or a target file live
+// there and are removed there. A host that is another's parent stays until
+// the child goes, so that every parent named exists.
+func (m *Monitor) Remove(id probe.HostID) error {
+	_, err := m.remove(id)
+	return err
+}
+
+// remove reports whether the host was being probed (and so must leave the
+// engine).
+func (m *Monitor) remove(id probe.HostID) (bool, error) {
+	h := m.byID[id]
+	if h == nil {
+		return false, fmt.Errorf("remove host %d: %w", id, ErrUnknownHost)
+	}
+	if h.cfg.Origin != config.OriginRuntime {
+		return false, fmt.Errorf("remove host %q: %w: %s", h.cfg.Name, ErrNotRuntime, whereDefined(h.cfg.Origin))
+	}
+	for _, o := range m.hosts {
+		if o.cfg.Parent == h.cfg.Name && o != h {
+			return false, fmt.Errorf("remove host %q: %w %q; remove that one first", h.cfg.Name, ErrIsParent, o.cfg.Name)
+		}
+	}
+
+	delete(m.byID, id)
+	if m.byName[h.cfg.Name] == h {
+		delete(m.byName, h.cfg.Name)
+	}
+	for i, o := range m.hosts {
+		if o == h {
+			m.hosts = append(m.hosts[:i], m.hosts[i+1:]...)
+			break
+		}
+	}
+	m.version++
+	if m.store != nil {
+		m.storeErr("forget runtime host", h, m.store.RemoveRuntimeHost(h.cfg.Name))
+	}
+	return h.state != Paused, nil
+}
+
+func whereDefined(o config.Origin) string {
+	switch o {
+	case config.OriginConfig:
+		return "it is defined in the config file; remove it there"
+	case config.OriginArgs:
+		return "it was given on the command line; drop it there"
+	case config.OriginFile:
+		return "it comes from a target file (-f); remove it there"
+	}
+	return "it was not added at runtime"
+}
+
+// Lookup finds a host's ID by name.
+func (m *Monitor) Lookup(name string) (probe.HostID, bool) {
+	if h := m.byName[name]; h != nil {
+		return h.id, true
+	}
+	return 0, false
+}
+
+// Specs lists what the engine must probe: every host that is not paused.
+func (m *Monitor) Specs() []probe.Spec {
+	specs := make([]probe.Spec, 0, len(m.hosts))
+	for _, h := range m.hosts {
+		if h.state != Paused {
+			specs = append(specs, h.spec())
+		}
+	}
+	return specs
+}
+
+func (h *host) spec() probe.Spec {
+	return probe.Spec{ID: h.id, Target: h.cfg.Target, Interval: h.cfg.Interval, Timeout: h.cfg.Timeout}
+}
+
+// Snapshot returns every host as it is now. Only hosts changed since the
+// previous Snapshot get a new view; the others share the previous pointer,
+// and with no change at all the previous host list itself is reused, so an
+// idle call costs nothing whatever the host count.
+func (m *Monitor) Snapshot() Snapshot {
+	now := m.clock.Now()
+	if m.snapHosts != nil && m.snapVersion == m.version {
+		return Snapshot{At: now, Hosts: m.snapHosts}
+	}
+	views := make([]*HostView, len(m.hosts))
+	for i, h := range m.hosts {
+		if h.dirty || h.view == nil {
+			h.view = h.buildView()
+			h.dirty = false
+		}
+		views[i] = h.view
+	}
+	m.snapHosts, m.snapVersion = views, m.version
+	return Snapshot{At: now, Hosts: views}
+}
+
+// buildView makes a new immutable view of h.
+func (h *host) buildView() *HostView {
+	v := &HostView{
+		ID:      h.id,
+		Name:    h.cfg.Name,
+		Address: h.cfg.Address,
+		Parent:  h.cfg.Parent,
+		Origin:  h.cfg.Origin,
+		State:   h.state,
+		Since:   h.since,
+		LastErr: h.lastErr,
+		Samples: h.samples.ordered(),
+	}
+	switch h.state {
+	case Down:
+		v.DownSince = h.downSince
+	case Paused:
+		v.PausedAt = h.pausedAt
+	}
+	v.fillStats()
+	return v
+}
+
+// saved is what the store keeps of h. A paused host's State is Down while
+// its outage is open (so a restart, then Resume, continues that outage) and
+// Pending otherwise.
+func (h *host) saved() Saved {
+	s := Saved{State: h.state, Since: h.since, DownSince: h.downSince}
+	if h.state == Paused {
+		s.Paused, s.PausedAt = true, h.pausedAt
+		s.State, s.Since = Pending, h.pausedAt
+		if !h.downSince.IsZero() {
+			s.State, s.Since = Down, h.downSince
+		}
+	}
+	return s
+}
+
+// save writes h's state to the store; called on state changes only.
+func (m *Monitor) save(h *host) {
+	if m.store != nil {
+		m.storeErr("save state", h, m.store.SaveHost(h.cfg.Name, h.saved()))
+	}
+}
+
+func (m *Monitor) storeOutageStarted(name string, start time.Time) error {
+	if m.store == nil {
+		return nil
+	}
+	return m.store.OutageStarted(name, start)
+}
+
+func (m *Monitor) storeOutageEnded(name string, start, end time.Time) error {
+	if m.store == nil {
+		return nil
+	}
+	return m.store.OutageEnded(name, start, end)
+}
+
+// storeErr hands a store failure to onErr with what was being done.
+func (m *Monitor) storeErr(doing string, h *host, err error) {
+	if err != nil && m.onErr != nil {
+		m.onErr(fmt.Errorf("monitor: %s of host %q: %w", doing, h.cfg.Name, err))
+	}
+}

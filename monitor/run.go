@@ -1,0 +1,270 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"downtime/config"
+	"downtime/probe"
+)
+
+// ErrStopped is returned by a Runner command after Run has returned.
+var ErrStopped = errors.New("monitor: runner stopped")
+
+// RunnerOptions tune a Runner; the zero value is ready to use.
+type RunnerOptions struct {
+	// SnapshotEvery is the least time between two published snapshots
+	// (default 100ms), so readers see at most ~10 a second whatever the
+	// probe rate.
+	SnapshotEvery time.Duration
+	// Ticks, when set, replaces the SnapshotEvery ticker: a snapshot is
+	// published on each tick if anything changed. Tests drive it by hand.
+	Ticks <-chan time.Time
+	// TransitionBuffer is the capacity of Transitions() (default 4096).
+	TransitionBuffer int
+}
+
+// Runner owns a Monitor in one goroutine (Run): it feeds it probe results,
+// delivers its transitions and snapshots, and executes commands from other
+// goroutines (the UI) between two results, so the Monitor needs no lock.
+type Runner struct {
+	m    *Monitor
+	eng  Engine
+	opts RunnerOptions
+
+	transitions chan Transition
+	snapshots   chan Snapshot
+	cmds        chan command
+	stopped     chan struct{} // closed when Run returns
+
+	running     atomic.Bool
+	published   atomic.Int64 // snapshots published, for tests
+	lastVersion uint64       // Monitor version of the last published snapshot
+}
+
+// command is a function run inside the Run goroutine; done is closed after.
+type command struct {
+	fn   func()
+	done chan struct{}
+}
+
+// NewRunner prepares a Runner for m; eng is told which hosts to probe.
+func NewRunner(m *Monitor, eng Engine, opts RunnerOptions) *Runner {
+	if opts.SnapshotEvery <= 0 {
+		opts.SnapshotEvery = 100 * time.Millisecond
+	}
+	if opts.TransitionBuffer <= 0 {
+		opts.TransitionBuffer = 4096
+	}
+	return &Runner{
+		m:           m,
+		eng:         eng,
+		opts:        opts,
+		transitions: make(chan Transition, opts.TransitionBuffer),
+		snapshots:   make(chan Snapshot, 1),
+		cmds:        make(chan command),
+		stopped:     make(chan struct{}),
+	}
+}
+
+// Transitions delivers every transition in order, restored outages first.
+// None is ever dropped: when the buffer is full the Runner waits for the
+// reader (the alert path, which must keep up). Closed when Run returns.
+func (r *Runner) Transitions() <-chan Transition { return r.transitions }
+
+// Snapshots delivers the latest snapshot, at most one per SnapshotEvery and
+// only after a change; an unread snapshot is replaced by a newer one, so a
+// slow reader (the UI) never slows the monitor. Closed when Run returns.
+func (r *Runner) Snapshots() <-chan Snapshot { return r.snapshots }
+
+// Run feeds results to the monitor until ctx is cancelled, then returns nil.
+// It first emits the restored outages and hands every unpaused host to the
+// engine. If results is closed, Run keeps serving commands until ctx ends.
+// Run may be called once.
+func (r *Runner) Run(ctx context.Context, results <-chan probe.Result) error {
+	if !r.running.CompareAndSwap(false, true) {
+		return errors.New("monitor: Runner.Run called twice")
+	}
+	defer func() {
+		close(r.stopped)
+		close(r.transitions)
+		close(r.snapshots)
+	}()
+
+	for _, t := range r.m.Restored() {
+		if !r.emit(ctx, t) {
+			return nil
+		}
+	}
+	for _, s := range r.m.Specs() {
+		r.eng.Add(s)
+	}
+	r.publish() // readers get the host list at once, not a tick later
+
+	ticks := r.opts.Ticks
+	if ticks == nil {
+		t := time.NewTicker(r.opts.SnapshotEvery)
+		defer t.Stop()
+		ticks = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case res, ok := <-results:
+			if !ok {
+				results = nil // a nil channel blocks: keep serving commands
+				continue
+			}
+			if t, ok := r.m.Handle(res); ok && !r.emit(ctx, t) {
+				return nil
+			}
+		case c := <-r.cmds:
+			c.fn()
+			close(c.done)
+		case <-ticks:
+			if r.m.version != r.lastVersion {
+				r.publish()
+			}
+		}
+	}
+}
+
+// emit delivers t, waiting for room rather than dropping it; it gives up
+// only when ctx ends. The first attempt does not look at ctx, so a
+// transition that fits is delivered even while shutting down.
+func (r *Runner) emit(ctx context.Context, t Transition) bool {
+	select {
+	case r.transitions <- t:
+		return true
+	default:
+	}
+	select {
+	case r.transitions <- t:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// publish replaces any unread snapshot with a fresh one. Run is the only
+// sender, so after the drain the send cannot block.
+func (r *Runner) publish() {
+	s := r.m.Snapshot()
+	r.lastVersion = r.m.version
+	select {
+	case <-r.snapshots:
+	default:
+	}
+	r.snapshots <- s
+	r.published.Add(1)
+}
+
+// call runs fn inside the Run goroutine and waits for it. If ctx ends after
+// the command was taken, fn still runs but its outcome is not reported.
+func (r *Runner) call(ctx context.Context, fn func()) error {
+	if err := ctx.Err(); err != nil {
+		return err // select would pick at random between a ready Run and a done ctx
+	}
+	c := command{fn: fn, done: make(chan struct{})}
+	select {
+	case r.cmds <- c:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-r.stopped:
+		return ErrStopped
+	}
+	select {
+	case <-c.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Pause pauses a host and takes it out of the engine (see Monitor.Pause).
+func (r *Runner) Pause(ctx context.Context, id probe.HostID) error {
+	var err error
+	if cerr := r.call(ctx, func() {
+		var changed bool
+		if changed, err = r.m.pause(id); changed {
+			r.eng.Remove(id)
+		}
+	}); cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+// Resume resumes a paused host and gives it back to the engine.
+func (r *Runner) Resume(ctx context.Context, id probe.HostID) error {
+	var err error
+	if cerr := r.call(ctx, func() {
+		var changed bool
+		if changed, err = r.m.resume(id); changed {
+			r.eng.Add(r.m.byID[id].spec())
+		}
+	}); cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+// PauseAll pauses every host.
+func (r *Runner) PauseAll(ctx context.Context) error {
+	return r.call(ctx, func() {
+		for _, id := range r.m.PauseAll() {
+			r.eng.Remove(id)
+		}
+	})
+}
+
+// ResumeAll resumes every paused host.
+func (r *Runner) ResumeAll(ctx context.Context) error {
+	return r.call(ctx, func() {
+		for _, id := range r.m.ResumeAll() {
+			r.eng.Add(r.m.byID[id].spec())
+		}
+	})
+}
+
+// Add starts monitoring h and probing it (see Monitor.Add).
+func (r *Runner) Add(ctx context.Context, h config.Host) (probe.HostID, error) {
+	var (
+		id  probe.HostID
+		err error
+	)
+	if cerr := r.call(ctx, func() {
+		if id, err = r.m.Add(h); err == nil {
+			r.eng.Add(r.m.byID[id].spec())
+		}
+	}); cerr != nil {
+		return 0, cerr
+	}
+	return id, err
+}
+
+// Remove stops monitoring a runtime host (see Monitor.Remove).
+func (r *Runner) Remove(ctx context.Context, id probe.HostID) error {
+	var err error
+	if cerr := r.call(ctx, func() {
+		var probed bool
+		if probed, err = r.m.remove(id); probed {
+			r.eng.Remove(id)
+		}
+	}); cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+// Snapshot returns the current snapshot at once, outside the coalescing.
+func (r *Runner) Snapshot(ctx context.Context) (Snapshot, error) {
+	var s Snapshot
+	if err := r.call(ctx, func() { s = r.m.Snapshot() }); err != nil {
+		return Snapshot{}, err
+	}
+	return s, nil
+}
