@@ -3,6 +3,7 @@
 package config
 
 import (
+	"strconv"
 	"time"
 
 	"downtime/probe"
@@ -20,6 +21,36 @@ const (
 	OriginRuntime               // added while running (UI "a" key), kept in the store
 )
 
+// String names the origin for logs and messages: "config", "args", "file" or "runtime".
+func (o Origin) String() string {
+	switch o {
+	case OriginConfig:
+		return "config"
+	case OriginArgs:
+		return "args"
+	case OriginFile:
+		return "file"
+	case OriginRuntime:
+		return "runtime"
+	}
+	return "origin(" + strconv.Itoa(int(o)) + ")"
+}
+
+// from says where a host with this origin came from, for messages.
+func (o Origin) from() string {
+	switch o {
+	case OriginConfig:
+		return "from the config file"
+	case OriginArgs:
+		return "from the command line"
+	case OriginFile:
+		return "from a target file"
+	case OriginRuntime:
+		return "added at runtime"
+	}
+	return "of " + o.String()
+}
+
 // Config is the whole resolved configuration.
 type Config struct {
 	Path      string // the file it was read from; "" when none
@@ -29,6 +60,9 @@ type Config struct {
 	Metrics   Metrics
 	Heartbeat Heartbeat
 	Hosts     []Host // in the order they were given: config, args, files
+
+	src           string // the file's text, rescanned for line numbers when an error needs one
+	tokenInConfig bool   // Telegram.Token came from the token key of this file
 }
 
 // Defaults apply to every host that does not override them.
@@ -80,4 +114,6 @@ type Host struct {
 	UpAfter   int
 	Reminders []time.Duration
 	Origin    Origin
+
+	fileIndex int // 1 + its index among the file's [[host]] tables; 0 when not from the file
 }
