@@ -1,0 +1,39 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"downtime/monitor"
+)
+
+// logTransitions writes one line per transition until ch is closed:
+// "host down", "host up", and "host still down" for outages restored from
+// the store at start-up.
+func logTransitions(log *slog.Logger, ch <-chan monitor.Transition) {
+	for t := range ch {
+		since := t.DownSince.UTC().Format(time.RFC3339)
+		switch {
+		case t.Restored:
+			log.Info("host still down", "host", t.Host, "address", t.Address, "since", since)
+		case t.To == monitor.Down:
+			attrs := []any{"host", t.Host, "address", t.Address, "since", since}
+			if t.Reason != "" {
+				attrs = append(attrs, "reason", t.Reason)
+			}
+			log.Warn("host down", attrs...)
+		case t.To == monitor.Up:
+			log.Info("host up", "host", t.Host, "address", t.Address, "since", since, "outage", formatOutage(t.Outage()))
+		}
+	}
+}
+
+// formatOutage renders an outage as HH:MM:SS; hours may pass 24.
+func formatOutage(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int64(d.Round(time.Second) / time.Second)
+	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
+}
