@@ -14,9 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"downtime/config"
-	"downtime/monitor"
 	"downtime/probe"
-	"downtime/store"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=…".
@@ -214,93 +212,6 @@ func defaultStatePath() (string, error) {
 // defaultTargets is what is watched when nobody named a host: this machine
 // itself, never an address nobody asked for.
 var defaultTargets = []string{"127.0.0.1", "::1"}
-
-// monitorHosts runs the monitor until ctx is cancelled.
-func monitorHosts(ctx context.Context, o *options, cfg *config.Config, stdout, stderr io.Writer) int {
-	log := newLogger(o.logFormat, stdout)
-
-	var st *store.Store
-	statePath := "off"
-	saved := map[string]monitor.Saved{}
-	if !o.noState {
-		path := o.statePath
-		if path == "" {
-			var err error
-			if path, err = defaultStatePath(); err != nil {
-				return reportError(stderr, err)
-			}
-		}
-		var err error
-		if st, err = store.Open(path); err != nil {
-			return reportError(stderr, err)
-		}
-		defer st.Close()
-		statePath = path
-		if saved, err = st.Hosts(); err != nil {
-			return reportError(stderr, err)
-		}
-		runtimeHosts, err := st.RuntimeHosts()
-		if err != nil {
-			return reportError(stderr, err)
-		}
-		for _, h := range runtimeHosts {
-			if err := cfg.AddRuntime(h); err != nil {
-				log.Warn("runtime host not restored", "host", h.Name, "err", err)
-			}
-		}
-	}
-	if len(cfg.Hosts) == 0 {
-		if err := cfg.AddTargets(defaultTargets, config.OriginArgs, "default"); err != nil {
-			return reportError(stderr, err)
-		}
-		log.Info("no targets given: watching this machine (127.0.0.1, ::1); name hosts as arguments, with -f FILE or in -c CONFIG")
-	}
-
-	engOpts := probe.Options{ICMP: needsICMP(cfg.Hosts)}
-	if o.demo {
-		engOpts.Prober = probe.NewDemo(time.Now().UnixNano(), time.Now)
-	}
-	eng, err := probe.NewEngine(engOpts)
-	if err != nil {
-		return reportError(stderr, err)
-	}
-
-	mon := monitor.New(realClock{}, cfg.Hosts, saved)
-	if st != nil {
-		mon.SetStore(st, func(err error) { log.Error("state not saved", "err", err) })
-	}
-	runner := monitor.NewRunner(mon, eng, monitor.RunnerOptions{})
-
-	log.Info("monitor started", "hosts", len(cfg.Hosts), "icmp", eng.Mode(), "state", statePath, "telegram", onOff(cfg.Telegram.Enabled()))
-
-	results := make(chan probe.Result, 4096)
-	engineDone := make(chan error, 1)
-	go func() { engineDone <- eng.Run(ctx, results) }()
-	sinkDone := make(chan struct{})
-	go func() {
-		defer close(sinkDone)
-		logTransitions(log, runner.Transitions())
-	}()
-	go drainSnapshots(runner.Snapshots())
-
-	runErr := runner.Run(ctx, results)
-	<-sinkDone
-	if err := <-engineDone; err != nil && runErr == nil {
-		runErr = err
-	}
-	if runErr != nil {
-		log.Error("monitor failed", "err", runErr)
-		return exitFailure
-	}
-	log.Info("monitor stopped")
-	return exitOK
-}
-
-// drainSnapshots consumes snapshots nobody reads in headless mode.
-func drainSnapshots(ch <-chan monitor.Snapshot) {
-	for range ch {
-	}
-}
 
 func needsICMP(hosts []config.Host) bool {
 	for _, h := range hosts {

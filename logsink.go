@@ -8,11 +8,11 @@ import (
 	"downtime/monitor"
 )
 
-// logTransitions writes one line per transition until ch is closed:
-// "host down", "host up", and "host still down" for outages restored from
-// the store at start-up.
-func logTransitions(log *slog.Logger, ch <-chan monitor.Transition) {
-	for t := range ch {
+// transitionLogger writes one line per transition: "host down", "host
+// up", and "host still down" for outages restored from the store at
+// start-up.
+func transitionLogger(log *slog.Logger) func(monitor.Transition) {
+	return func(t monitor.Transition) {
 		since := t.DownSince.UTC().Format(time.RFC3339)
 		switch {
 		case t.Restored:

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"downtime/config"
+	"downtime/monitor"
+	"downtime/probe"
+	"downtime/store"
+)
+
+// app is one running monitor: the parts main wires together. Features plug
+// in through onTransition and addService, each from a file of its own.
+type app struct {
+	opts      *options
+	cfg       *config.Config
+	log       *slog.Logger
+	store     *store.Store // nil with --no-state
+	statePath string       // "off" with --no-state
+	engine    *probe.Engine
+	mon       *monitor.Monitor
+	runner    *monitor.Runner
+
+	// transitionSinks see every transition, in order, in one goroutine;
+	// each must return quickly (the alert path queues, never sends inline).
+	transitionSinks []func(monitor.Transition)
+	// services run beside the monitor until the context ends.
+	services []func(ctx context.Context) error
+	// snapshots, when set, reads the monitor's snapshots (the UI);
+	// otherwise they are drained.
+	snapshots func(ctx context.Context, ch <-chan monitor.Snapshot)
+}
+
+// onTransition adds a consumer of transitions.
+func (a *app) onTransition(f func(monitor.Transition)) {
+	a.transitionSinks = append(a.transitionSinks, f)
+}
+
+// addService runs f beside the monitor; its error is logged.
+func (a *app) addService(f func(ctx context.Context) error) { a.services = append(a.services, f) }
+
+// newApp opens the state file, restores runtime hosts and saved states, and
+// builds the engine and the monitor. The caller closes a.store.
+func newApp(o *options, cfg *config.Config, logw io.Writer) (*app, error) {
+	a := &app{opts: o, cfg: cfg, log: newLogger(o.logFormat, logw), statePath: "off"}
+	saved := map[string]monitor.Saved{}
+	if !o.noState {
+		path := o.statePath
+		if path == "" {
+			var err error
+			if path, err = defaultStatePath(); err != nil {
+				return nil, err
+			}
+		}
+		st, err := store.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		a.store, a.statePath = st, path
+		if saved, err = st.Hosts(); err != nil {
+			st.Close()
+			return nil, err
+		}
+		runtimeHosts, err := st.RuntimeHosts()
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		for _, h := range runtimeHosts {
+			if err := cfg.AddRuntime(h); err != nil {
+				a.log.Warn("runtime host not restored", "host", h.Name, "err", err)
+			}
+		}
+	}
+	if len(cfg.Hosts) == 0 {
+		if err := cfg.AddTargets(defaultTargets, config.OriginArgs, "default"); err != nil {
+			a.close()
+			return nil, err
+		}
+		a.log.Info("no targets given: watching this machine (127.0.0.1, ::1); name hosts as arguments, with -f FILE or in -c CONFIG")
+	}
+
+	engOpts := probe.Options{ICMP: needsICMP(cfg.Hosts)}
+	if o.demo {
+		engOpts.Prober = probe.NewDemo(time.Now().UnixNano(), time.Now)
+	}
+	eng, err := probe.NewEngine(engOpts)
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	a.engine = eng
+	a.mon = monitor.New(realClock{}, cfg.Hosts, saved)
+	if a.store != nil {
+		a.mon.SetStore(a.store, func(err error) { a.log.Error("state not saved", "err", err) })
+	}
+	a.runner = monitor.NewRunner(a.mon, eng, monitor.RunnerOptions{})
+	a.onTransition(transitionLogger(a.log))
+	return a, nil
+}
+
+// close flushes and closes the state file.
+func (a *app) close() {
+	if a.store != nil {
+		if err := a.store.Close(); err != nil {
+			a.log.Error("state not flushed", "err", err)
+		}
+	}
+}
+
+// run runs everything until ctx is cancelled and every part has stopped.
+func (a *app) run(ctx context.Context) error {
+	results := make(chan probe.Result, 4096)
+	var wg sync.WaitGroup
+	engineErr := make(chan error, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		engineErr <- a.engine.Run(ctx, results)
+	}()
+	for _, svc := range a.services {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := svc(ctx); err != nil && ctx.Err() == nil {
+				a.log.Error("service failed", "err", err)
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for t := range a.runner.Transitions() {
+			for _, sink := range a.transitionSinks {
+				sink(t)
+			}
+		}
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if a.snapshots != nil {
+			a.snapshots(ctx, a.runner.Snapshots())
+		}
+		for range a.runner.Snapshots() {
+		}
+	}()
+	runErr := a.runner.Run(ctx, results)
+	wg.Wait()
+	if err := <-engineErr; err != nil && runErr == nil {
+		runErr = err
+	}
+	return runErr
+}
+
+// monitorHosts is headless mode: run until ctx is cancelled.
+func monitorHosts(ctx context.Context, o *options, cfg *config.Config, stdout, stderr io.Writer) int {
+	a, err := newApp(o, cfg, stdout)
+	if err != nil {
+		return reportError(stderr, err)
+	}
+	defer a.close()
+	a.log.Info("monitor started", "hosts", len(cfg.Hosts), "icmp", a.engine.Mode(), "state", a.statePath, "telegram", onOff(cfg.Telegram.Enabled()))
+	if err := a.run(ctx); err != nil {
+		a.log.Error("monitor failed", "err", err)
+		return exitFailure
+	}
+	a.log.Info("monitor stopped")
+	return exitOK
+}
