@@ -365,8 +365,11 @@ func (e *Engine) sendSync(spec Spec, seq uint64, addr netip.Addr, at time.Time) 
 		ctx, cancel := context.WithTimeout(e.ctx, spec.Timeout)
 		rtt, err := p.Probe(ctx, spec.Target, addr)
 		cancel()
-		if e.ctx.Err() != nil {
-			return
+		e.mu.Lock()
+		current := e.hosts[spec.ID] != nil && e.hosts[spec.ID].spec == spec
+		e.mu.Unlock()
+		if e.ctx.Err() != nil || !current {
+			return // stopped, or the host was removed meanwhile
 		}
 		if err == nil {
 			e.received.Add(1)
@@ -387,10 +390,15 @@ func (e *Engine) expire(s *slot, seq uint64) {
 }
 
 // take removes probe seq from s's outstanding probes and reports whether it
-// was still there.
+// was still there. A removed host's probes are never reported: a host that
+// is paused and resumed gets a new slot under the same ID, and the old
+// slot's timeouts must not count against it.
 func (e *Engine) take(s *slot, seq uint64) (pending, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if s.removed {
+		return pending{}, false
+	}
 	p := s.takeLocked(seq, 0, false)
 	if p == nil {
 		return pending{}, false

@@ -198,3 +198,16 @@ func TestLoopbackHostsAnswerFast(t *testing.T) {
 		t.Errorf("stats %+v", s)
 	}
 }
+
+func TestRemovedHostsProbesAreNotReported(t *testing.T) {
+	e, s, out := newMatchEngine(t)
+	e.Remove(7)
+	// The host comes back under the same ID (a resume): the old slot's
+	// timeout and late reply must not be reported for it.
+	e.Add(Spec{ID: 7, Target: Target{Host: "198.18.0.9"}, Interval: time.Second, Timeout: time.Second})
+	e.expire(s, 70000)
+	e.match(reply{from: s.addr, seq16: 70000 & 0xffff, id: 7, seq: 70000, token: 0xfeedface, at: time.Now()})
+	if len(out) != 0 {
+		t.Fatalf("removed slot reported %+v", <-out)
+	}
+}
