@@ -196,8 +196,13 @@ func checkConfig(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // defaultStatePath is $XDG_STATE_HOME/downtime/state.db, falling back to
-// ~/.local/state as the XDG spec says.
+// ~/.local/state as the XDG spec says. Under systemd with StateDirectory=,
+// $STATE_DIRECTORY names the directory to use.
 func defaultStatePath() (string, error) {
+	if dir := os.Getenv("STATE_DIRECTORY"); dir != "" {
+		// systemd may list several, separated by colons; the first is ours.
+		return filepath.Join(strings.Split(dir, ":")[0], "state.db"), nil
+	}
 	dir := os.Getenv("XDG_STATE_HOME")
 	if dir == "" {
 		home, err := os.UserHomeDir()
