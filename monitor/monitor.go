@@ -53,7 +53,8 @@ type host struct {
 
 	fails, oks int // consecutive failures / successes since the last opposite result
 
-	samples ring
+	samples  ring
+	counters Counters // every probe and outage, for metrics; see counters.go
 
 	dirty bool      // changed since view was built
 	view  *HostView // last published view; never modified after publication
@@ -159,6 +160,7 @@ func (m *Monitor) Handle(r probe.Result) (Transition, bool) {
 		return Transition{}, false
 	}
 	m.touch(h)
+	h.counters.record(r)
 	if r.Err == nil {
 		h.samples.push(SampleOf(r.RTT))
 		h.lastErr = ""
@@ -191,6 +193,7 @@ func (m *Monitor) goDown(h *host) (Transition, bool) {
 	t.Reason = h.lastErr
 	t.DownSince = now
 	h.state, h.since, h.downSince = Down, now, now
+	h.counters.Outages++
 	m.storeErr("record outage start", h, m.storeOutageStarted(h.cfg.Name, now))
 	m.save(h)
 	return t, true
@@ -211,6 +214,23 @@ func (m *Monitor) goUp(h *host) (Transition, bool) {
 	m.storeErr("record outage end", h, m.storeOutageEnded(h.cfg.Name, start, now))
 	m.save(h)
 	return t, true
+}
+
+// notice is the Notice n about h's open outage (see Notice for From and To).
+func (h *host) notice(n Notice, from State, at time.Time) Transition {
+	t := Transition{
+		ID: h.id, Host: h.cfg.Name, Address: h.cfg.Address, Parent: h.cfg.Parent,
+		From: from, To: Paused, At: at, DownSince: h.downSince, Notice: n,
+	}
+	if n == NoticeResumed {
+		t.To, t.Restored = Down, true
+	}
+	return t
+}
+
+// hasOutage reports whether h has an outage open: DOWN, or paused while DOWN.
+func (h *host) hasOutage() bool {
+	return h.state == Down || (h.state == Paused && !h.downSince.IsZero())
 }
 
 func (h *host) transition(to State, at time.Time) Transition {
@@ -435,6 +455,8 @@ func (h *host) buildView() *HostView {
 		Since:   h.since,
 		LastErr: h.lastErr,
 		Samples: h.samples.ordered(),
+
+		Counters: h.counters,
 	}
 	switch h.state {
 	case Down:

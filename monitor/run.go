@@ -42,6 +42,7 @@ type Runner struct {
 	running     atomic.Bool
 	published   atomic.Int64 // snapshots published, for tests
 	lastVersion uint64       // Monitor version of the last published snapshot
+	notices     []Transition // made by the command running now; sent after it
 }
 
 // command is a function run inside the Run goroutine; done is closed after.
@@ -124,6 +125,14 @@ func (r *Runner) Run(ctx context.Context, results <-chan probe.Result) error {
 		case c := <-r.cmds:
 			c.fn()
 			close(c.done)
+			// The caller (the UI) is released first: notices may wait for
+			// room like transitions do, the UI must not.
+			for _, t := range r.notices {
+				if !r.emit(ctx, t) {
+					return nil
+				}
+			}
+			r.notices = r.notices[:0]
 		case <-ticks:
 			if r.m.version != r.lastVersion {
 				r.publish()
@@ -185,47 +194,66 @@ func (r *Runner) call(ctx context.Context, fn func()) error {
 }
 
 // Pause pauses a host and takes it out of the engine (see Monitor.Pause).
+// Pausing a DOWN host sends a NoticePaused on Transitions.
 func (r *Runner) Pause(ctx context.Context, id probe.HostID) error {
 	var err error
-	if cerr := r.call(ctx, func() {
-		var changed bool
-		if changed, err = r.m.pause(id); changed {
-			r.eng.Remove(id)
-		}
-	}); cerr != nil {
+	if cerr := r.call(ctx, func() { err = r.pauseOne(id) }); cerr != nil {
 		return cerr
 	}
 	return err
 }
 
-// Resume resumes a paused host and gives it back to the engine.
+// pauseOne runs inside Run.
+func (r *Runner) pauseOne(id probe.HostID) error {
+	h := r.m.byID[id]
+	wasDown := h != nil && h.state == Down
+	changed, err := r.m.pause(id)
+	if changed {
+		r.eng.Remove(id)
+		if wasDown {
+			r.notices = append(r.notices, h.notice(NoticePaused, Down, r.m.clock.Now()))
+		}
+	}
+	return err
+}
+
+// Resume resumes a paused host and gives it back to the engine. Resuming a
+// host paused while DOWN sends a NoticeResumed on Transitions.
 func (r *Runner) Resume(ctx context.Context, id probe.HostID) error {
 	var err error
-	if cerr := r.call(ctx, func() {
-		var changed bool
-		if changed, err = r.m.resume(id); changed {
-			r.eng.Add(r.m.byID[id].spec())
-		}
-	}); cerr != nil {
+	if cerr := r.call(ctx, func() { err = r.resumeOne(id) }); cerr != nil {
 		return cerr
 	}
 	return err
 }
 
-// PauseAll pauses every host.
+// resumeOne runs inside Run.
+func (r *Runner) resumeOne(id probe.HostID) error {
+	changed, err := r.m.resume(id)
+	if changed {
+		h := r.m.byID[id]
+		r.eng.Add(h.spec())
+		if h.state == Down {
+			r.notices = append(r.notices, h.notice(NoticeResumed, Paused, r.m.clock.Now()))
+		}
+	}
+	return err
+}
+
+// PauseAll pauses every host (see Pause for the notices).
 func (r *Runner) PauseAll(ctx context.Context) error {
 	return r.call(ctx, func() {
-		for _, id := range r.m.PauseAll() {
-			r.eng.Remove(id)
+		for _, h := range r.m.hosts {
+			r.pauseOne(h.id) // cannot fail: the host exists
 		}
 	})
 }
 
-// ResumeAll resumes every paused host.
+// ResumeAll resumes every paused host (see Resume for the notices).
 func (r *Runner) ResumeAll(ctx context.Context) error {
 	return r.call(ctx, func() {
-		for _, id := range r.m.ResumeAll() {
-			r.eng.Add(r.m.byID[id].spec())
+		for _, h := range r.m.hosts {
+			r.resumeOne(h.id) // cannot fail: the host exists
 		}
 	})
 }
@@ -246,13 +274,23 @@ func (r *Runner) Add(ctx context.Context, h config.Host) (probe.HostID, error) {
 	return id, err
 }
 
-// Remove stops monitoring a runtime host (see Monitor.Remove).
+// Remove stops monitoring a runtime host (see Monitor.Remove). Removing a
+// host with an open outage sends a NoticeRemoved on Transitions.
 func (r *Runner) Remove(ctx context.Context, id probe.HostID) error {
 	var err error
 	if cerr := r.call(ctx, func() {
+		h := r.m.byID[id]
+		var notice Transition
+		open := h != nil && h.hasOutage()
+		if open {
+			notice = h.notice(NoticeRemoved, h.state, r.m.clock.Now())
+		}
 		var probed bool
 		if probed, err = r.m.remove(id); probed {
 			r.eng.Remove(id)
+		}
+		if err == nil && open {
+			r.notices = append(r.notices, notice)
 		}
 	}); cerr != nil {
 		return cerr

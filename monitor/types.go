@@ -60,6 +60,48 @@ type Transition struct {
 	DownSince time.Time // start of the outage: for To==Down the DOWN time, for To==Up the outage's start
 	Restored  bool      // an outage restored from the store at start-up ("host still down"), not a new one
 	Reason    string    // the last probe error, for To==Down
+	Notice    Notice    // NoNotice for a transition; otherwise news about an open outage (see Notice)
+}
+
+// Notice is news a Runner sends on Transitions about a host's open outage
+// that is not a change between UP and DOWN: the user paused, resumed or
+// removed the host. The alert path needs it to stop the outage's reminders
+// while the host is paused, to take them up again when it is resumed, and
+// to forget an outage that will never end with an UP. Notices are sent only
+// for hosts with an open outage, in order with the transitions. Their From
+// and To are chosen so that a sink that looks only at To==Down, To==Up and
+// Restored (the log lines) reads them correctly or skips them.
+type Notice uint8
+
+// The notices.
+const (
+	// NoNotice marks an ordinary transition or a restored outage.
+	NoNotice Notice = iota
+	// NoticePaused: a DOWN host was paused. From=Down, To=Paused; DownSince
+	// is the outage's start, which Resume keeps.
+	NoticePaused
+	// NoticeResumed: a host paused while DOWN was resumed and is DOWN again
+	// with its original DownSince. It reads like a restored outage
+	// (From=To=Down, Restored=true): the outage goes on, it is not new.
+	NoticeResumed
+	// NoticeRemoved: a host with an open outage (DOWN, or paused while
+	// DOWN) was removed. From is its state before, To=Paused (it is no
+	// longer probed); no UP will end this outage.
+	NoticeRemoved
+)
+
+func (n Notice) String() string {
+	switch n {
+	case NoNotice:
+		return "none"
+	case NoticePaused:
+		return "paused"
+	case NoticeResumed:
+		return "resumed"
+	case NoticeRemoved:
+		return "removed"
+	}
+	return "unknown"
 }
 
 // Outage is the length of the outage a recovery ends.
@@ -114,6 +156,10 @@ type HostView struct {
 	Sent, Received              int
 
 	Samples []Sample // oldest first, at most SampleWindow
+
+	// Counters are running totals over every probe since the host was
+	// added in this process (see counters.go), for metrics.
+	Counters Counters
 }
 
 // SampleWindow is how many recent samples a host keeps.
