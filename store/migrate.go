@@ -10,8 +10,7 @@ type migration struct {
 }
 
 // migrations is the schema's history, oldest first. Never edit an entry that
-// has shipped; change the schema by appending one (the alert outbox will be
-// migration 2).
+// has shipped; change the schema by appending one.
 var migrations = []migration{
 	{
 		name: "hosts, outages, runtime hosts",
@@ -45,6 +44,35 @@ CREATE TABLE runtime_hosts (
 	up_after    INTEGER NOT NULL,
 	reminders   TEXT,                      -- comma-separated Go durations; NULL = nil, '' = empty
 	added_at    INTEGER NOT NULL           -- unix ns
+) STRICT;
+`,
+	},
+	{
+		name: "alert outbox, alert state of open outages",
+		sql: `
+-- Every alert message, written before its first try (see alert.Store).
+CREATE TABLE outbox (
+	id       INTEGER PRIMARY KEY AUTOINCREMENT, -- the order messages were made; never reused
+	made     INTEGER NOT NULL,                  -- unix ns
+	kind     TEXT NOT NULL,                     -- down, reminder, up (comma-joined), test
+	hosts    TEXT NOT NULL,                     -- the hosts it names, newline-separated
+	text     TEXT NOT NULL,                     -- Telegram HTML
+	status   TEXT NOT NULL DEFAULT 'pending'
+	         CHECK (status IN ('pending', 'sent', 'failed')),
+	attempts INTEGER NOT NULL DEFAULT 0,        -- failed tries
+	error    TEXT NOT NULL DEFAULT '',          -- the last failure; never the token
+	done     INTEGER                            -- unix ns: sent or given up; NULL while pending
+) STRICT;
+CREATE INDEX outbox_pending ON outbox (id) WHERE status = 'pending';
+
+-- What the alert dispatcher knows of each open outage, so that a restart
+-- sends no second DOWN and keeps the reminders on schedule.
+CREATE TABLE alert_hosts (
+	host       TEXT PRIMARY KEY,
+	down_since INTEGER NOT NULL,          -- unix ns: the outage's start
+	told       INTEGER NOT NULL,          -- 0 or 1: the user was told it is down
+	reminded   INTEGER NOT NULL,          -- reminder steps done
+	paused     INTEGER NOT NULL DEFAULT 0 -- 0 or 1
 ) STRICT;
 `,
 	},

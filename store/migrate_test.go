@@ -53,8 +53,8 @@ func TestMigrationAppended(t *testing.T) {
 	old := migrations
 	t.Cleanup(func() { migrations = old })
 	migrations = append(migrations[:len(old):len(old)], migration{
-		name: "test outbox",
-		sql:  "CREATE TABLE outbox (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT; INSERT INTO outbox (body) VALUES ('migrated');",
+		name: "test table",
+		sql:  "CREATE TABLE test_appended (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT; INSERT INTO test_appended (body) VALUES ('migrated');",
 	})
 
 	for i := range 2 {
@@ -66,11 +66,11 @@ func TestMigrationAppended(t *testing.T) {
 			t.Errorf("open #%d: user_version %d, want %d", i+1, v, len(old)+1)
 		}
 		var n int
-		if err := s.db.QueryRow("SELECT count(*) FROM outbox").Scan(&n); err != nil {
+		if err := s.db.QueryRow("SELECT count(*) FROM test_appended").Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n != 1 {
-			t.Errorf("open #%d: outbox has %d rows, want 1 (migration ran more than once?)", i+1, n)
+			t.Errorf("open #%d: test_appended has %d rows, want 1 (migration ran more than once?)", i+1, n)
 		}
 		hosts, err := s.Hosts()
 		if err != nil {

@@ -1,0 +1,169 @@
+package alert
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"downtime/monitor"
+)
+
+// Options configure a Dispatcher. The zero value of each field has a
+// meaning: no reminders, no grouping, alerts to the log, state in memory.
+type Options struct {
+	// GroupWindow: transitions this close together go out as one message.
+	GroupWindow time.Duration
+	// Reminders returns a host's reminder schedule (outage ages); empty
+	// means none. Hosts not known to it get none.
+	Reminders func(host string) []time.Duration
+	// Notifier delivers the messages; nil writes them to Log (Telegram off).
+	Notifier Notifier
+	// Store keeps the outbox and the outages' alert state; nil keeps them
+	// in memory (--no-state): nothing then survives a restart.
+	Store Store
+	// Log gets "alert sent", "alert delivery failed", and the alerts
+	// themselves when Notifier is nil.
+	Log *slog.Logger
+	// Clock: nil is the wall clock.
+	Clock Clock
+	// Open lists the outages the monitor has open at start-up (restored,
+	// or paused while down), by host, with their DownSince; OutageEnd
+	// tells when a saved outage ended (from the store's history). With
+	// them a recovery that was still in a group window when the process
+	// died is sent after the restart. Both may be nil.
+	Open      map[string]time.Time
+	OutageEnd func(host string, start time.Time) (end time.Time, ok bool)
+}
+
+// Dispatcher turns the monitor's transitions into messages and delivers
+// them. Transition only queues (it never blocks and never waits on the
+// UI); Run does the rest in two goroutines: the planner's and the outbox's.
+type Dispatcher struct {
+	clock Clock
+	log   *slog.Logger
+	store Store
+	plan  *planner // Run's goroutine only
+	out   *outbox
+
+	mu    sync.Mutex
+	inbox []monitor.Transition
+	wake  chan struct{}
+}
+
+// New builds a Dispatcher and loads what the store kept: the outages'
+// alert state and the messages not yet delivered.
+func New(o Options) (*Dispatcher, error) {
+	d := &Dispatcher{clock: o.Clock, log: o.Log, store: o.Store, wake: make(chan struct{}, 1)}
+	if d.clock == nil {
+		d.clock = realClock{}
+	}
+	if d.log == nil {
+		d.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if d.store == nil {
+		d.store = NewMemStore()
+	}
+	n, toLog := o.Notifier, false
+	if n == nil {
+		n, toLog = logNotifier{d.log}, true
+	}
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	out, err := newOutbox(d.store, n, d.clock, d.log, toLog)
+	if err != nil {
+		return nil, err
+	}
+	d.out = out
+	d.plan = newPlanner(o.GroupWindow, o.Reminders)
+	saved, err := d.store.HostAlerts()
+	if err != nil {
+		return nil, fmt.Errorf("read the alert state: %w", err)
+	}
+	d.plan.load(saved, o.Open, o.OutageEnd, d.clock.Now())
+	return d, nil
+}
+
+// Transition queues a transition or notice from the monitor. It returns at
+// once, whatever the state of Telegram, and never drops one.
+func (d *Dispatcher) Transition(t monitor.Transition) {
+	d.mu.Lock()
+	d.inbox = append(d.inbox, t)
+	d.mu.Unlock()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Status is the alert channel's state for the UI's header: off (no
+// Telegram), ok, queued N, or failing with the reason. Safe for concurrent
+// use; it never blocks on the network.
+func (d *Dispatcher) Status() Status { return d.out.status() }
+
+// Sent is how many messages Telegram accepted since the start (for the
+// metrics; alerts written to the log do not count).
+func (d *Dispatcher) Sent() uint64 { s, _, _ := d.out.counts(); return s }
+
+// Queued is how many messages wait in the outbox.
+func (d *Dispatcher) Queued() int { _, q, _ := d.out.counts(); return q }
+
+// Failed is how many tries failed since the start, each retried or, when
+// refused for good, given up.
+func (d *Dispatcher) Failed() uint64 { _, _, f := d.out.counts(); return f }
+
+// Run plans and delivers until ctx ends. On the way out the open window is
+// written to the outbox at once, so its news goes out after a restart
+// rather than never; messages not yet delivered stay in the store.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.out.run(ctx)
+	}()
+	defer wg.Wait()
+
+	for {
+		now := d.clock.Now()
+		d.step(now)
+		var timer <-chan time.Time
+		if next := d.plan.next(); !next.IsZero() {
+			timer = d.clock.After(next.Sub(now))
+		}
+		select {
+		case <-ctx.Done():
+			now := d.clock.Now()
+			d.drain(now)
+			msgs := d.plan.flushNow(now)
+			save, drop := d.plan.changes()
+			d.out.commit(msgs, save, drop)
+			return nil
+		case <-d.wake:
+		case <-timer:
+		}
+	}
+}
+
+// step takes the queued transitions, then whatever came due, and commits
+// the messages and state changes.
+func (d *Dispatcher) step(now time.Time) {
+	d.drain(now)
+	msgs := d.plan.due(now)
+	save, drop := d.plan.changes()
+	d.out.commit(msgs, save, drop)
+}
+
+// drain hands the queued transitions to the planner.
+func (d *Dispatcher) drain(now time.Time) {
+	d.mu.Lock()
+	in := d.inbox
+	d.inbox = nil
+	d.mu.Unlock()
+	for _, t := range in {
+		d.plan.observe(t, now)
+	}
+}

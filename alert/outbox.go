@@ -1,0 +1,340 @@
+package alert
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Delivery timing. Telegram allows a chat about one message a second and a
+// group or channel 20 a minute; past that it answers 429 with retry_after.
+const (
+	backoffFirst = time.Second      // the first retry after a network error or a 5xx
+	backoffMax   = 30 * time.Second // retries never wait longer, so a message arrives within this of Telegram's return
+	holdOff      = 30 * time.Second // after a refusal of the bot or chat, before the next message
+	keepSent     = 30 * 24 * time.Hour
+)
+
+// outbox delivers messages in the order they were made, at least once.
+// Each message is in the store before its first try and is marked sent
+// only after Telegram accepted it, so a restart (or a SIGKILL) resumes
+// where it stopped. It retries network errors and 5xx with a capped
+// backoff, waits exactly retry_after on a 429, and paces itself under
+// Telegram's limits. A message refused for good is kept as failed with
+// its reason, and the ones after it still go.
+type outbox struct {
+	store    Store
+	notifier Notifier
+	clock    Clock
+	log      *slog.Logger
+	toLog    bool // the notifier writes to the log: no pacing, no "alert sent" lines
+
+	gap       time.Duration // least time between two sends
+	perMinute int           // most sends in any minute; 0 = no such limit
+
+	wake chan struct{} // a message was queued
+
+	mu       sync.Mutex
+	queue    []Message // pending, oldest first
+	failing  string    // why the last try failed; "" after a success
+	failed   int       // refused for good since the start
+	retryAt  time.Time
+	last     Message // the last message made
+	sentN    uint64  // delivered since the start
+	attemptN uint64  // failed tries since the start, refusals included
+
+	recent []time.Time // when the last perMinute sends happened (Run's goroutine only)
+}
+
+// newOutbox loads the pending messages of st.
+func newOutbox(st Store, n Notifier, clk Clock, log *slog.Logger, toLog bool) (*outbox, error) {
+	o := &outbox{store: st, notifier: n, clock: clk, log: log, toLog: toLog, wake: make(chan struct{}, 1)}
+	if p, ok := n.(interface {
+		pace() (time.Duration, int)
+	}); ok && !toLog {
+		o.gap, o.perMinute = p.pace()
+	}
+	pending, err := st.PendingOutbox()
+	if err != nil {
+		return nil, fmt.Errorf("read the alert outbox: %w", err)
+	}
+	o.queue = pending
+	return o, nil
+}
+
+// commit writes msgs and the outage records in one transaction, then
+// queues the messages. When the store fails the messages are still sent
+// (an alert matters more than the state file) and the failure is logged.
+func (o *outbox) commit(msgs []Message, save []HostAlert, drop []string) {
+	if len(msgs) == 0 && len(save) == 0 && len(drop) == 0 {
+		return
+	}
+	ids, err := o.store.AddOutbox(msgs, save, drop)
+	if err != nil {
+		o.log.Error("alert not saved", "err", err, "kind", kinds(msgs), "hosts", hostList(msgs))
+		ids = nil
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	o.mu.Lock()
+	for i, m := range msgs {
+		if i < len(ids) {
+			m.ID = ids[i]
+		}
+		o.queue = append(o.queue, m)
+	}
+	o.last = msgs[len(msgs)-1]
+	o.mu.Unlock()
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// status reports the channel's state.
+func (o *outbox) status() Status {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	s := Status{State: StateOK, Queued: len(o.queue), Failed: o.failed}
+	if o.last.Text != "" {
+		s.Last, _, _ = strings.Cut(plainText(o.last.Text), "\n")
+		s.LastAt = o.last.Made
+	}
+	switch {
+	case o.toLog:
+		s.State = StateOff
+	case o.failing != "":
+		s.State, s.Reason, s.RetryAt = StateFailing, o.failing, o.retryAt
+	case len(o.queue) > 0:
+		s.State = StateQueued
+	}
+	return s
+}
+
+// run sends until ctx ends. A message being sent when ctx ends stays
+// pending for the next start.
+func (o *outbox) run(ctx context.Context) {
+	if err := o.store.PruneOutbox(o.clock.Now().Add(-keepSent)); err != nil {
+		o.log.Warn("old alerts not pruned", "err", err)
+	}
+	var next time.Time // no try before this
+	backoff := time.Duration(0)
+	for {
+		m, ok := o.head()
+		if !ok {
+			select {
+			case <-ctx.Done():
+				return
+			case <-o.wake:
+				continue
+			}
+		}
+		now := o.clock.Now()
+		if at := o.limitAt(now); at.After(next) {
+			next = at
+		}
+		if wait := next.Sub(now); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-o.clock.After(wait):
+			}
+			continue
+		}
+
+		err := o.notifier.Send(ctx, m)
+		now = o.clock.Now()
+		if ctx.Err() != nil {
+			return // shutting down: whatever happened, it stays pending
+		}
+		o.sent(now)
+		var apiErr *APIError
+		switch {
+		case err == nil:
+			backoff = 0
+			next = now.Add(o.gap)
+			o.done(m, now, "")
+			if !o.toLog {
+				attrs := []any{"hosts", hostsAttr(m.Hosts), "kind", m.Kind}
+				if m.Attempts > 0 {
+					attrs = append(attrs, "attempts", m.Attempts+1)
+				}
+				o.log.Info("alert sent", attrs...)
+			}
+
+		case errors.As(err, &apiErr) && apiErr.Code == 429:
+			// Exactly retry_after: sooner is refused again, later is a
+			// needless delay. Without one (not Telegram's way), back off.
+			wait := apiErr.RetryAfter
+			if wait <= 0 {
+				backoff = nextBackoff(backoff)
+				wait = backoff
+			}
+			next = now.Add(wait)
+			o.retry(m, now, next, err, wait)
+
+		case errors.As(err, &apiErr) && apiErr.Refused():
+			// Refused for good: kept as failed, never retried. A refusal of
+			// the bot or the chat (bad token, bot removed, chat not found)
+			// would meet the next message too: it waits holdOff, so that a
+			// broken config costs one request every 30 s, not a burst, and
+			// the messages made once someone fixes it still go.
+			backoff = 0
+			wait := o.gap
+			if !apiErr.aboutMessage() {
+				wait = holdOff
+			}
+			next = now.Add(wait)
+			o.done(m, now, err.Error())
+			o.log.Error("alert delivery failed", "err", err.Error(), "hosts", hostsAttr(m.Hosts), "kind", m.Kind,
+				"kept", "failed, not retried")
+
+		default:
+			// A network error or a 5xx: retried with a capped backoff.
+			backoff = nextBackoff(backoff)
+			next = now.Add(backoff)
+			o.retry(m, now, next, err, backoff)
+		}
+	}
+}
+
+func nextBackoff(b time.Duration) time.Duration {
+	if b <= 0 {
+		return backoffFirst
+	}
+	return min(2*b, backoffMax)
+}
+
+// counts returns the delivered messages, the queued ones and the failed
+// tries since the start.
+func (o *outbox) counts() (sent uint64, queued int, failed uint64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.sentN, len(o.queue), o.attemptN
+}
+
+// head is the oldest pending message.
+func (o *outbox) head() (Message, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.queue) == 0 {
+		return Message{}, false
+	}
+	return o.queue[0], true
+}
+
+// done takes the head off the queue: sent when reason is "", failed else.
+func (o *outbox) done(m Message, now time.Time, reason string) {
+	var err error
+	if m.ID != 0 {
+		if reason == "" {
+			err = o.store.MarkSent(m.ID, now)
+		} else {
+			err = o.store.MarkFailed(m.ID, now, reason)
+		}
+	}
+	if err != nil {
+		// It may go again after a restart: at least once, as promised.
+		o.log.Error("alert state not saved", "err", err)
+	}
+	o.mu.Lock()
+	o.queue = o.queue[1:]
+	if reason == "" {
+		o.failing, o.retryAt = "", time.Time{}
+		if !o.toLog {
+			o.sentN++
+		}
+	} else {
+		o.failing = reason
+		o.failed++
+		o.attemptN++
+	}
+	o.mu.Unlock()
+}
+
+// retry keeps the head for another try at next.
+func (o *outbox) retry(m Message, now, next time.Time, err error, wait time.Duration) {
+	if m.ID != 0 {
+		if serr := o.store.RecordAttempt(m.ID, now, err.Error()); serr != nil {
+			o.log.Error("alert state not saved", "err", serr)
+		}
+	}
+	o.mu.Lock()
+	if len(o.queue) > 0 {
+		o.queue[0].Attempts++
+	}
+	o.failing, o.retryAt = err.Error(), next
+	o.attemptN++
+	o.mu.Unlock()
+	attrs := []any{"err", err.Error(), "retry_in", wait.String(), "hosts", hostsAttr(m.Hosts), "kind", m.Kind}
+	if errors.Is(err, ErrOutcomeUnknown) {
+		attrs = append(attrs, "outcome", "unknown: it may arrive twice")
+	}
+	o.log.Error("alert delivery failed", attrs...)
+}
+
+// limitAt is the earliest time the per-minute limit allows a send.
+func (o *outbox) limitAt(now time.Time) time.Time {
+	if o.perMinute <= 0 || len(o.recent) < o.perMinute {
+		return time.Time{}
+	}
+	return o.recent[len(o.recent)-o.perMinute].Add(time.Minute)
+}
+
+// sent remembers a try for the per-minute limit. Refused and failed tries
+// count too: Telegram counts requests, not successes.
+func (o *outbox) sent(now time.Time) {
+	if o.perMinute <= 0 {
+		return
+	}
+	o.recent = append(o.recent, now)
+	if len(o.recent) > o.perMinute {
+		o.recent = o.recent[len(o.recent)-o.perMinute:]
+	}
+}
+
+// hostsAttr is the hosts= value of a log line: names joined by commas,
+// at most 20 of them.
+func hostsAttr(hosts []string) string {
+	if len(hosts) > 20 {
+		return strings.Join(hosts[:20], ",") + fmt.Sprintf(",+%d more", len(hosts)-20)
+	}
+	return strings.Join(hosts, ",")
+}
+
+func hostList(msgs []Message) string {
+	var hs []string
+	for _, m := range msgs {
+		hs = append(hs, m.Hosts...)
+	}
+	return hostsAttr(dedupe(hs))
+}
+
+func kinds(msgs []Message) string {
+	var ks []string
+	for _, m := range msgs {
+		ks = append(ks, m.Kind)
+	}
+	return strings.Join(dedupe(ks), ",")
+}
+
+// logNotifier writes alerts to the log: the channel without Telegram.
+type logNotifier struct{ log *slog.Logger }
+
+func (logNotifier) Validate() error { return nil }
+
+// Send logs the message as plain text: a DOWN or a reminder at WARN, a
+// recovery at INFO.
+func (n logNotifier) Send(_ context.Context, m Message) error {
+	level := slog.LevelInfo
+	if strings.Contains(m.Kind, "down") || strings.Contains(m.Kind, "reminder") {
+		level = slog.LevelWarn
+	}
+	n.log.Log(context.Background(), level, "alert", "kind", m.Kind, "hosts", hostsAttr(m.Hosts), "text", plainText(m.Text))
+	return nil
+}

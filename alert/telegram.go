@@ -1,0 +1,430 @@
+package alert
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"downtime/config"
+)
+
+// Notifier delivers messages somewhere a person reads them. It is the shape
+// of Gatus' alerting providers, with a context: Validate checks the
+// settings without the network, Send delivers one message.
+type Notifier interface {
+	Validate() error
+	Send(ctx context.Context, m Message) error
+}
+
+var _ Notifier = (*Telegram)(nil)
+
+// Sentinel errors of the Telegram notifier; test them with errors.Is.
+var (
+	ErrTokenNotSet  = errors.New("telegram: no bot token (set token, token_file or " + config.EnvToken + ")")
+	ErrChatIDNotSet = errors.New(`telegram: no chat_id (run "downtime telegram chat-id -c PATH" to find it)`)
+	// ErrRefused: Telegram refused the request for good (a 4xx other than
+	// 429, such as 400 chat not found, 401 bad token, 403 bot removed);
+	// sending the same request again cannot succeed.
+	ErrRefused = errors.New("refused by Telegram")
+	// ErrOutcomeUnknown: the request was sent but no answer came (the
+	// connection broke, or it timed out), so Telegram may have delivered
+	// it. A retry may then deliver it twice.
+	ErrOutcomeUnknown = errors.New("outcome unknown")
+)
+
+// APIError is Telegram's answer to a request it did not accept.
+type APIError struct {
+	Method      string
+	Code        int           // HTTP status / error_code: 400, 401, 403, 429, 5xx…
+	Description string        // Telegram's words, e.g. "Forbidden: bot was kicked from the group chat"
+	RetryAfter  time.Duration // for 429: how long to wait before the next request
+	MigrateTo   int64         // the group became a supergroup with this id
+}
+
+// Error reads like design.md's log line: "telegram: 403 Forbidden: bot was kicked".
+func (e *APIError) Error() string {
+	s := fmt.Sprintf("telegram: %d %s", e.Code, e.Description)
+	if e.MigrateTo != 0 {
+		s += fmt.Sprintf(" (the group became a supergroup: set chat_id = \"%d\")", e.MigrateTo)
+	}
+	return s
+}
+
+// Is makes errors.Is(err, ErrRefused) true for a refusal for good.
+func (e *APIError) Is(target error) bool { return target == ErrRefused && e.Refused() }
+
+// Refused reports a refusal for good: a redirect or a 4xx other than 429.
+func (e *APIError) Refused() bool {
+	return e.Code >= 300 && e.Code < 500 && e.Code != http.StatusTooManyRequests
+}
+
+// aboutMessage reports a refusal of this message alone (it cannot be
+// parsed, is empty or too long): the next message may well go through.
+// Other refusals concern the bot or the chat, and every message would meet
+// them until someone fixes the config or the chat.
+func (e *APIError) aboutMessage() bool {
+	if e.Code != http.StatusBadRequest {
+		return false
+	}
+	d := strings.ToLower(e.Description)
+	for _, s := range []string{"parse entities", "message is too long", "text is empty", "text must be non-empty", "message text is empty"} {
+		if strings.Contains(d, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// NetError is a request that got no answer from Telegram.
+type NetError struct {
+	Method    string
+	Msg       string // what went wrong, without the token
+	MaybeSent bool   // the request was written: Telegram may have it
+	Timeout   bool
+}
+
+func (e *NetError) Error() string {
+	s := "telegram: " + e.Method + ": " + e.Msg
+	if e.MaybeSent {
+		s += " (the request was sent; it may have arrived)"
+	}
+	return s
+}
+
+// Is makes errors.Is(err, ErrOutcomeUnknown) true when the request may
+// have been delivered.
+func (e *NetError) Is(target error) bool { return target == ErrOutcomeUnknown && e.MaybeSent }
+
+// Telegram sends messages through the Bot API with the
+// go-telegram-bot-api library, to one chat. It never calls the network
+// when built, so a bot that cannot be reached at start-up stops nothing:
+// the outbox tries again later. Every error it returns has the token
+// removed (the library's errors carry the request URL, which holds it).
+type Telegram struct {
+	token    secret
+	chatID   string
+	apiURL   string
+	endpoint string // the library's format: {api_url}/bot%s/%s
+	client   *http.Client
+}
+
+// NewTelegram makes the notifier for cfg (token, chat_id, api_url). A nil
+// client means DefaultHTTPClient; tests pass theirs.
+func NewTelegram(cfg config.Telegram, client *http.Client) *Telegram {
+	if client == nil {
+		client = DefaultHTTPClient()
+	}
+	api := strings.TrimRight(cfg.APIURL, "/")
+	if api == "" {
+		api = config.DefaultAPIURL
+	}
+	return &Telegram{
+		token:    secret(cfg.Token),
+		chatID:   cfg.ChatID,
+		apiURL:   api,
+		endpoint: strings.ReplaceAll(api, "%", "%%") + "/bot%s/%s",
+		client:   client,
+	}
+}
+
+// DefaultHTTPClient bounds every step of a request, so that a Bot API
+// server that hangs delays the outbox by half a minute at most, and
+// follows no redirect (a redirect would carry the token's URL elsewhere).
+func DefaultHTTPClient() *http.Client {
+	return &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: 20 * time.Second,
+			IdleConnTimeout:       90 * time.Second,
+			MaxIdleConnsPerHost:   2,
+			ForceAttemptHTTP2:     true,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// Validate checks the settings without the network.
+func (t *Telegram) Validate() error {
+	if t.token == "" {
+		return ErrTokenNotSet
+	}
+	if strings.ContainsAny(string(t.token), " \t\r\n/?#%") {
+		return errors.New("telegram: the token has characters a bot token never has (compare it with what @BotFather gave)")
+	}
+	if t.chatID == "" {
+		return ErrChatIDNotSet
+	}
+	if _, _, err := t.chat(); err != nil {
+		return err
+	}
+	u, err := url.Parse(t.apiURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("telegram: api_url %q is not an http(s) URL", t.apiURL)
+	}
+	return nil
+}
+
+// ChatID is the chat messages go to.
+func (t *Telegram) ChatID() string { return t.chatID }
+
+// APIURL is the Bot API server's base URL (never with the token).
+func (t *Telegram) APIURL() string { return t.apiURL }
+
+// Group reports whether the chat is a group or a channel (a negative id or
+// "@name"): Telegram allows those 20 messages a minute, private chats about
+// one a second.
+func (t *Telegram) Group() bool {
+	return strings.HasPrefix(t.chatID, "-") || strings.HasPrefix(t.chatID, "@")
+}
+
+// pace is the outbox's pacing for this chat (see Group).
+func (t *Telegram) pace() (gap time.Duration, perMinute int) {
+	if t.Group() {
+		return time.Second, 20
+	}
+	return time.Second, 0
+}
+
+// chat splits chat_id into the library's two ways of naming a chat.
+func (t *Telegram) chat() (id int64, channel string, err error) {
+	if strings.HasPrefix(t.chatID, "@") {
+		return 0, t.chatID, nil
+	}
+	id, err = strconv.ParseInt(t.chatID, 10, 64)
+	if err != nil || id == 0 {
+		return 0, "", fmt.Errorf(`telegram: chat_id %q is neither a numeric id nor "@channelname"`, t.chatID)
+	}
+	return id, "", nil
+}
+
+// Send delivers m to the chat with parse_mode HTML, in parts when it is
+// longer than MaxMessageLen. If Telegram cannot parse the HTML (a bug of
+// ours), the part goes again as plain text rather than not at all.
+func (t *Telegram) Send(ctx context.Context, m Message) error {
+	id, channel, err := t.chat()
+	if err != nil {
+		return err
+	}
+	for _, part := range split(m.Text, MaxMessageLen) {
+		msg := tgbotapi.MessageConfig{
+			BaseChat:              tgbotapi.BaseChat{ChatID: id, ChannelUsername: channel},
+			Text:                  part,
+			ParseMode:             tgbotapi.ModeHTML,
+			DisableWebPagePreview: true,
+		}
+		_, err := t.request(ctx, msg)
+		var apiErr *APIError
+		if errors.As(err, &apiErr) && apiErr.Code == http.StatusBadRequest && strings.Contains(strings.ToLower(apiErr.Description), "parse entities") {
+			msg.Text, msg.ParseMode = plainText(part), ""
+			_, err = t.request(ctx, msg)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Me asks Telegram who the bot is (getMe): it checks the token.
+func (t *Telegram) Me(ctx context.Context) (tgbotapi.User, error) {
+	var u tgbotapi.User
+	err := t.call(ctx, "getMe", func(bot *tgbotapi.BotAPI) (err error) {
+		u, err = bot.GetMe()
+		return err
+	})
+	return u, err
+}
+
+// Chat is a chat that wrote to the bot, for `downtime telegram chat-id`.
+type Chat struct {
+	ID    int64
+	Type  string // private, group, supergroup, channel
+	Title string // the group's title, or the person's name and @username
+}
+
+// Chats lists the chats in the bot's pending updates (getUpdates, which
+// Telegram keeps for 24 hours), each once, in the order they first wrote.
+// It does not confirm the updates, so it takes nothing from anyone else.
+func (t *Telegram) Chats(ctx context.Context) ([]Chat, error) {
+	var updates []tgbotapi.Update
+	err := t.call(ctx, "getUpdates", func(bot *tgbotapi.BotAPI) (err error) {
+		updates, err = bot.GetUpdates(tgbotapi.UpdateConfig{Limit: 100})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var chats []Chat
+	seen := map[int64]bool{}
+	add := func(c *tgbotapi.Chat) {
+		if c == nil || seen[c.ID] {
+			return
+		}
+		seen[c.ID] = true
+		title := c.Title
+		if title == "" {
+			title = strings.TrimSpace(c.FirstName + " " + c.LastName)
+			if c.UserName != "" {
+				title = strings.TrimSpace(title + " @" + c.UserName)
+			}
+		}
+		chats = append(chats, Chat{ID: c.ID, Type: c.Type, Title: title})
+	}
+	for _, u := range updates {
+		for _, m := range []*tgbotapi.Message{u.Message, u.EditedMessage, u.ChannelPost, u.EditedChannelPost} {
+			if m != nil {
+				add(m.Chat)
+			}
+		}
+		for _, cm := range []*tgbotapi.ChatMemberUpdated{u.MyChatMember, u.ChatMember} {
+			if cm != nil {
+				add(&cm.Chat)
+			}
+		}
+	}
+	return chats, nil
+}
+
+// request sends one Chattable and keeps only whether Telegram accepted it.
+func (t *Telegram) request(ctx context.Context, c tgbotapi.MessageConfig) (*tgbotapi.APIResponse, error) {
+	var resp *tgbotapi.APIResponse
+	err := t.call(ctx, "sendMessage", func(bot *tgbotapi.BotAPI) (err error) {
+		resp, err = bot.Request(c)
+		return err
+	})
+	return resp, err
+}
+
+// call runs one library call with a BotAPI made for it: its HTTP client
+// carries ctx (the library makes requests without one) and records what
+// the error alone cannot tell, the HTTP status and whether the request
+// was written. Building the BotAPI by hand, not with NewBotAPI, skips the
+// getMe that NewBotAPI makes, so nothing here needs the network up front.
+func (t *Telegram) call(ctx context.Context, method string, f func(*tgbotapi.BotAPI) error) error {
+	d := &doer{ctx: ctx, client: t.client}
+	bot := &tgbotapi.BotAPI{Token: string(t.token), Client: d, Buffer: 100}
+	bot.SetAPIEndpoint(t.endpoint)
+	err := f(bot)
+	if err == nil {
+		return nil
+	}
+	return t.classify(method, err, d)
+}
+
+// classify turns a library error into an APIError or a NetError without
+// the token.
+func (t *Telegram) classify(method string, err error, d *doer) error {
+	status := int(d.status.Load())
+	var tgErr *tgbotapi.Error
+	if errors.As(err, &tgErr) {
+		code := tgErr.Code
+		if code == 0 {
+			code = status
+		}
+		desc := t.redact(tgErr.Message)
+		if desc == "" {
+			desc = http.StatusText(code)
+		}
+		return &APIError{
+			Method: method, Code: code, Description: desc,
+			RetryAfter: time.Duration(tgErr.RetryAfter) * time.Second,
+			MigrateTo:  tgErr.MigrateToChatID,
+		}
+	}
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		// Never uerr.Error(): it starts with the URL, token and all.
+		return &NetError{Method: method, Msg: t.redact(uerr.Err.Error()), MaybeSent: d.wrote.Load(), Timeout: uerr.Timeout()}
+	}
+	switch {
+	case status >= 300 && status != http.StatusOK:
+		// An answer that is not the Bot API's JSON: a proxy's error page,
+		// a redirect (api_url wrong), a 502 from a load balancer.
+		desc := http.StatusText(status)
+		if status < 400 {
+			desc += " (not the Bot API: check api_url)"
+		}
+		return &APIError{Method: method, Code: status, Description: desc}
+	case status == http.StatusOK:
+		// Telegram said 200 but the body did not read: the request got
+		// there, so it may well have been delivered.
+		return &NetError{Method: method, Msg: "unreadable answer: " + t.redact(err.Error()), MaybeSent: true}
+	}
+	return &NetError{Method: method, Msg: t.redact(err.Error()), MaybeSent: d.wrote.Load()}
+}
+
+// redact removes the token from s, in every spelling a URL may give it.
+func (t *Telegram) redact(s string) string { return t.token.redact(s) }
+
+// Format prints a Telegram without its token, whatever the verb.
+func (t *Telegram) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, "telegram(chat_id=%s api_url=%s)", t.chatID, t.apiURL)
+}
+
+// LogValue keeps the token out of slog too.
+func (t *Telegram) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("chat_id", t.chatID), slog.String("api_url", t.apiURL))
+}
+
+// doer is the http client of one library call (see Telegram.call).
+type doer struct {
+	ctx    context.Context
+	client *http.Client
+	status atomic.Int64
+	wrote  atomic.Bool // set from the transport's goroutine
+}
+
+func (d *doer) Do(req *http.Request) (*http.Response, error) {
+	trace := &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
+		if i.Err == nil {
+			d.wrote.Store(true)
+		}
+	}}
+	resp, err := d.client.Do(req.WithContext(httptrace.WithClientTrace(d.ctx, trace)))
+	if resp != nil {
+		d.status.Store(int64(resp.StatusCode))
+	}
+	return resp, err
+}
+
+// secret is the bot token: printed, logged or marshalled, it shows nothing.
+type secret string
+
+const redacted = "<token>"
+
+func (secret) String() string                 { return redacted }
+func (secret) GoString() string               { return `"` + redacted + `"` }
+func (secret) LogValue() slog.Value           { return slog.StringValue(redacted) }
+func (secret) MarshalText() ([]byte, error)   { return []byte(redacted), nil }
+func (s secret) MarshalJSON() ([]byte, error) { return json.Marshal(redacted) }
+
+// redact replaces the token in s: as is, escaped for a path or a query,
+// and its secret half alone (after the bot id and the colon).
+func (s secret) redact(text string) string {
+	if s == "" {
+		return text
+	}
+	tok := string(s)
+	for _, v := range []string{tok, url.PathEscape(tok), url.QueryEscape(tok)} {
+		text = strings.ReplaceAll(text, v, redacted)
+	}
+	if _, half, ok := strings.Cut(tok, ":"); ok && len(half) >= 8 {
+		text = strings.ReplaceAll(text, half, redacted)
+	}
+	return text
+}
