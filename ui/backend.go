@@ -1,0 +1,226 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"downtime/config"
+	"downtime/monitor"
+	"downtime/probe"
+	"downtime/store"
+)
+
+// Commands are the monitor commands the UI sends. Each runs in a tea.Cmd,
+// never in Update or View. *monitor.Runner implements it.
+type Commands interface {
+	Pause(ctx context.Context, id probe.HostID) error
+	Resume(ctx context.Context, id probe.HostID) error
+	PauseAll(ctx context.Context) error
+	ResumeAll(ctx context.Context) error
+	Add(ctx context.Context, h config.Host) (probe.HostID, error)
+	Remove(ctx context.Context, id probe.HostID) error
+}
+
+var _ Commands = (*monitor.Runner)(nil)
+
+// History is a host's recorded past, for the detail view. It is read in a
+// tea.Cmd. *store.Store implements it.
+type History interface {
+	Outages(host string, since time.Time) ([]store.Outage, error)
+	Uptime(host string, from, to time.Time) (float64, error)
+}
+
+var _ History = (*store.Store)(nil)
+
+// AlertLevel is the alert channel's state as the header shows it.
+type AlertLevel uint8
+
+// The alert channel's states.
+const (
+	AlertOff     AlertLevel = iota // no channel configured
+	AlertOK                        // delivering; Queued > 0 while messages wait their turn
+	AlertFailing                   // the last delivery failed; Reason says why
+)
+
+// AlertState is what the header says about alerts: "telegram: ok",
+// "telegram: 3 queued", "telegram: failing: <reason>" or "telegram: off".
+type AlertState struct {
+	Level  AlertLevel
+	Queued int    // messages waiting in the outbox
+	Reason string // why delivery fails; must never contain the bot token
+}
+
+// AlertStatus reports the alert channel's state. The UI polls it once a
+// second from a tea.Cmd, so it may take a lock but must not wait on the
+// network.
+type AlertStatus interface {
+	Status() AlertState
+}
+
+// AlertStatusFunc adapts a function to AlertStatus, for wiring a
+// dispatcher that does not know this package.
+type AlertStatusFunc func() AlertState
+
+// Status calls f.
+func (f AlertStatusFunc) Status() AlertState { return f() }
+
+// commandTimeout bounds one monitor command; the runner answers in
+// microseconds unless it is stopping.
+const commandTimeout = 5 * time.Second
+
+// errNoMonitor is the answer of every command when the UI runs without one
+// (a preview, a test of the screen alone).
+var errNoMonitor = errors.New("no monitor attached")
+
+// backend turns user actions into tea.Cmds that talk to the monitor, the
+// store and the alert channel. Its fields never change after New, so the
+// Cmds may read them from their own goroutines.
+type backend struct {
+	ctx      context.Context
+	cmds     Commands
+	hist     History
+	alerts   AlertStatus
+	now      func() time.Time
+	defaults config.Defaults
+}
+
+// command runs f with a deadline and reports the outcome as a
+// commandDoneMsg; done is the status line on success.
+func (b *backend) command(done string, f func(ctx context.Context) error) tea.Cmd {
+	return func() tea.Msg {
+		if b.cmds == nil {
+			return commandDoneMsg{err: errNoMonitor}
+		}
+		ctx, cancel := context.WithTimeout(b.ctx, commandTimeout)
+		defer cancel()
+		if err := f(ctx); err != nil {
+			return commandDoneMsg{err: err}
+		}
+		return commandDoneMsg{text: done}
+	}
+}
+
+// pause pauses a host, or resumes it when it is paused.
+func (b *backend) pause(v *monitor.HostView) tea.Cmd {
+	id := v.ID
+	if v.State == monitor.Paused {
+		return b.command("resumed "+v.Name, func(ctx context.Context) error { return b.cmds.Resume(ctx, id) })
+	}
+	return b.command("paused "+v.Name+" (p again resumes it)", func(ctx context.Context) error { return b.cmds.Pause(ctx, id) })
+}
+
+// pauseAll pauses every host, or resumes them all when resume is set.
+func (b *backend) pauseAll(resume bool) tea.Cmd {
+	if resume {
+		return b.command("resumed every host", func(ctx context.Context) error { return b.cmds.ResumeAll(ctx) })
+	}
+	return b.command("paused every host (P again resumes them)", func(ctx context.Context) error { return b.cmds.PauseAll(ctx) })
+}
+
+// add validates a target typed in the add form with the config's rules,
+// checks it against the hosts being watched (hosts is the current
+// snapshot's list, which is immutable) and adds it to the monitor, which
+// probes it at once and keeps it in the store.
+func (b *backend) add(target, name string, hosts []*monitor.HostView) tea.Cmd {
+	return func() tea.Msg {
+		h, err := newHost(b.defaults, target, name, hosts)
+		if err != nil {
+			return addFailedMsg{err: err}
+		}
+		if b.cmds == nil {
+			return addFailedMsg{err: errNoMonitor}
+		}
+		ctx, cancel := context.WithTimeout(b.ctx, commandTimeout)
+		defer cancel()
+		id, err := b.cmds.Add(ctx, h)
+		if err != nil {
+			return addFailedMsg{err: err}
+		}
+		return addedMsg{id: id, name: h.Name, address: h.Address}
+	}
+}
+
+// newHost builds a runtime host from the form: config.NewHost applies the
+// config's rules and defaults; the duplicate check runs against the live
+// host list, which, unlike the config, knows the hosts added and removed
+// since the start.
+func newHost(d config.Defaults, target, name string, hosts []*monitor.HostView) (config.Host, error) {
+	c := &config.Config{Defaults: d}
+	h, err := c.NewHost(target, name)
+	if err != nil {
+		return config.Host{}, err
+	}
+	for _, v := range hosts {
+		if v.Name == h.Name {
+			return config.Host{}, fmt.Errorf("name %q is already used by %s (choose another name)", h.Name, v.Address)
+		}
+		if t, err := config.ParseTarget(v.Address); err == nil && t == h.Target {
+			return config.Host{}, fmt.Errorf("%s is already watched as %q", h.Target, v.Name)
+		}
+	}
+	return h, nil
+}
+
+// remove removes a host added at runtime.
+func (b *backend) remove(v *monitor.HostView) tea.Cmd {
+	id, name := v.ID, v.Name
+	return func() tea.Msg {
+		if b.cmds == nil {
+			return commandDoneMsg{err: errNoMonitor}
+		}
+		ctx, cancel := context.WithTimeout(b.ctx, commandTimeout)
+		defer cancel()
+		if err := b.cmds.Remove(ctx, id); err != nil {
+			return commandDoneMsg{err: err}
+		}
+		return removedMsg{id: id, name: name}
+	}
+}
+
+// history reads a host's outages and uptime from the store.
+func (b *backend) history(id probe.HostID, name string) tea.Cmd {
+	return func() tea.Msg {
+		msg := historyMsg{id: id, name: name}
+		if b.hist == nil {
+			msg.err = errNoHistory
+			return msg
+		}
+		now := b.now()
+		var err error
+		if msg.outages, err = b.hist.Outages(name, time.Time{}); err != nil {
+			msg.err = err
+			return msg
+		}
+		if msg.up24, err = b.hist.Uptime(name, now.Add(-24*time.Hour), now); err != nil {
+			msg.err = err
+			return msg
+		}
+		if msg.up7d, err = b.hist.Uptime(name, now.Add(-7*24*time.Hour), now); err != nil {
+			msg.err = err
+			return msg
+		}
+		msg.ok = true
+		return msg
+	}
+}
+
+// errNoHistory is the history of a run without a state file.
+var errNoHistory = errors.New("no history is kept without a state file (--no-state)")
+
+// tick fires on the next second of the clock, with the alert channel's
+// state read on the way, so the timers of DOWN hosts tick every second.
+func (b *backend) tick() tea.Cmd {
+	now := b.now()
+	next := now.Truncate(time.Second).Add(time.Second)
+	return tea.Tick(next.Sub(now), func(time.Time) tea.Msg {
+		msg := tickMsg{now: b.now(), alert: AlertState{Level: AlertOff}}
+		if b.alerts != nil {
+			msg.alert = b.alerts.Status()
+		}
+		return msg
+	})
+}

@@ -1,0 +1,215 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"downtime/config"
+	"downtime/monitor"
+	"downtime/probe"
+)
+
+// detailModel is one host over the whole screen: a latency chart, its
+// statistics, uptime and outage history.
+type detailModel struct {
+	c *common
+
+	id   probe.HostID
+	host *monitor.HostView // from the latest snapshot
+
+	hist    historyMsg // the last history read for id
+	loading bool
+	// The host's state when the history was asked for: a transition since
+	// makes it stale.
+	histState     monitor.State
+	histDownSince time.Time
+}
+
+// open shows host v; the caller loads its history.
+func (d *detailModel) open(v *monitor.HostView) {
+	d.id, d.host = v.ID, v
+	d.hist = historyMsg{}
+	d.loading = true
+	d.histState, d.histDownSince = v.State, v.DownSince
+}
+
+// stale reports whether the host's state changed since its history was
+// asked for, so an outage that began or ended shows in the list.
+func (d *detailModel) stale() bool {
+	return d.host != nil && !d.loading &&
+		(d.host.State != d.histState || !d.host.DownSince.Equal(d.histDownSince))
+}
+
+// setHistory takes a history read; an answer for another host is dropped.
+func (d *detailModel) setHistory(h historyMsg) {
+	if h.id != d.id {
+		return
+	}
+	d.hist, d.loading = h, false
+}
+
+// view draws the host in lines lines.
+func (d *detailModel) view(b *strings.Builder, lines int) {
+	v := d.host
+	if v == nil || lines < 1 {
+		return
+	}
+	st := &d.c.styles
+	w := d.c.width
+	now := d.c.now
+	rp := st.row(v.State, false)
+	out := make([]string, 0, lines)
+
+	// The title: state, name, address, how long.
+	var t strings.Builder
+	t.WriteByte(' ')
+	rp.glyph.put(&t, glyph(v.State))
+	t.WriteByte(' ')
+	head := v.Name
+	if v.Address != v.Name {
+		head += "  " + v.Address
+	}
+	var state string
+	switch v.State {
+	case monitor.Down:
+		state = "DOWN for " + formatClock(now.Sub(v.DownSince)) + " (since " + formatStamp(v.DownSince, now) + ")"
+	case monitor.Up:
+		state = "up for " + formatAge(now.Sub(v.Since)) + " (since " + formatStamp(v.Since, now) + ")"
+	case monitor.Paused:
+		state = "paused by you at " + formatStamp(v.PausedAt, now)
+	default:
+		state = "pending: no verdict yet"
+	}
+	if width(head)+3+width(state) <= w-3 {
+		rp.name.put(&t, fit(head+"   "+state, w-3))
+		out = append(out, t.String())
+	} else { // a narrow pane: the state on a line of its own
+		rp.name.put(&t, fit(head, w-3))
+		out = append(out, t.String(), rp.name.pre+fit("   "+state, w)+rp.name.post)
+	}
+
+	// Statistics over the window; on a narrow pane they wrap between two
+	// figures.
+	loss := "loss " + formatLoss(v.Loss, v.Sent)
+	if v.Sent > 0 {
+		loss += " (" + strconv.Itoa(v.Sent-v.Received) + "/" + strconv.Itoa(v.Sent) + ")"
+	}
+	out = append(out, flowItems([]string{
+		"last " + orNone(v.Last, v.Sent > 0),
+		"min " + orNone(v.Min, v.Received > 0),
+		"avg " + orNone(v.Avg, v.Received > 0),
+		"max " + orNone(v.Max, v.Received > 0),
+		"jitter " + orNone(v.Jitter, v.Received > 1),
+		loss,
+	}, w, "   ", "  ")...)
+
+	// Uptime, where the host comes from, why the last probe failed.
+	up := []string{"uptime 24 h " + formatPct(d.hist.up24, d.hist.ok), "7 d " + formatPct(d.hist.up7d, d.hist.ok)}
+	if d.loading {
+		up = []string{"uptime: reading the state file…"}
+	}
+	out = append(out, flowItems(up, w, "   ", "   ")...)
+	extra := []string{origin(v.Origin)}
+	if v.Parent != "" {
+		extra = append(extra, "parent "+v.Parent)
+	}
+	if v.LastErr != "" {
+		extra = append(extra, "last error: "+v.LastErr)
+	}
+	for _, l := range flowItems(extra, w, "   ", " · ") {
+		out = append(out, st.Faint.Render(l))
+	}
+
+	// Budget the rest: the chart takes a blank line, a title, its rows
+	// and the loss row; the outages a blank line, a title and their rows.
+	avail := lines - len(out)
+	outages := d.outageLines(now)
+	outRows := clamp(len(outages), 1, max(1, (avail-5)/3))
+	chartH := min(avail-5-outRows, 20)
+	if chartH < 3 { // too short for a chart: the list takes it all
+		chartH, outRows = 0, avail-2
+	} else {
+		outRows = avail - 5 - chartH
+	}
+
+	if chartH > 0 {
+		out = append(out, "")
+		title := "   LATENCY  last " + strconv.Itoa(len(v.Samples)) + " probes, newest on the right"
+		out = append(out, st.Heading.Render(fit(title, w)))
+		out = append(out, newChart(v.Samples, max(1, w-9), chartH).lines(st)...)
+	}
+	if outRows > 0 {
+		out = append(out, "")
+		title := "   OUTAGES"
+		if d.hist.ok {
+			title += "  " + strconv.Itoa(len(d.hist.outages)) + " recorded, newest first"
+		}
+		out = append(out, st.Heading.Render(fit(title, w)))
+		if len(outages) > outRows {
+			more := len(outages) - outRows + 1
+			outages = append(outages[:outRows-1:outRows-1], st.Faint.Render(fit("     … "+strconv.Itoa(more)+" older", w)))
+		}
+		out = append(out, outages...)
+	}
+
+	for i := range min(len(out), lines) {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(out[i])
+	}
+	for i := len(out); i < lines; i++ {
+		b.WriteByte('\n')
+	}
+}
+
+// outageLines is the outage history: start, end (or "ongoing"), length.
+func (d *detailModel) outageLines(now time.Time) []string {
+	st := &d.c.styles
+	w := d.c.width
+	switch {
+	case d.loading:
+		return []string{st.Faint.Render(fit("     reading the state file…", w))}
+	case d.hist.err != nil:
+		return []string{st.Faint.Render(fit("     "+d.hist.err.Error(), w))}
+	case len(d.hist.outages) == 0:
+		return []string{st.Faint.Render(fit("     no outage recorded", w))}
+	}
+	const stampW = 19 // 2006-01-02 15:04:05
+	lines := make([]string, 0, len(d.hist.outages)+1)
+	lines = append(lines, st.Faint.Render(fit("     "+fit("START", stampW)+"   "+fit("END", stampW)+"   LENGTH", w)))
+	for _, o := range d.hist.outages {
+		start := o.Start.In(now.Location()).Format("2006-01-02 15:04:05")
+		if o.End.IsZero() {
+			line := "     " + start + "   " + fit("ongoing", stampW) + "   " + formatClock(now.Sub(o.Start))
+			lines = append(lines, st.Down.Render(fit(line, w)))
+			continue
+		}
+		end := o.End.In(now.Location()).Format("2006-01-02 15:04:05")
+		lines = append(lines, fit("     "+start+"   "+end+"   "+formatClock(o.End.Sub(o.Start)), w))
+	}
+	return lines
+}
+
+func orNone(d time.Duration, ok bool) string {
+	if !ok {
+		return none
+	}
+	return formatRTT(d)
+}
+
+// origin says where a host was defined, and so whether "d" may remove it.
+func origin(o config.Origin) string {
+	switch o {
+	case config.OriginConfig:
+		return "from the config file"
+	case config.OriginArgs:
+		return "from the command line"
+	case config.OriginFile:
+		return "from a target file"
+	case config.OriginRuntime:
+		return "added at runtime (d removes it)"
+	}
+	return o.String()
+}

@@ -1,0 +1,55 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
+)
+
+// The golden screens run the model in a real tea.Program (teatest) with
+// the ASCII colour profile and fixed snapshots and clock, and compare the
+// screen with testdata/<test>/<case>.golden. Refresh them with
+// `go test ./ui -run TestGolden -update` and read the diff before keeping it.
+func TestGoldenScreens(t *testing.T) {
+	tests := []struct {
+		name      string
+		w, h      int
+		keys      []string
+		waitFor   string
+		moreHosts int
+	}{
+		{name: "table", w: 80, h: 24, waitFor: "down 00:12:34", moreHosts: 40},
+		{name: "table", w: 120, h: 40, waitFor: "down 00:12:34", moreHosts: 40},
+		{name: "detail", w: 80, h: 24, keys: []string{"enter"}, waitFor: "OUTAGES  3 recorded"},
+		{name: "detail", w: 120, h: 40, keys: []string{"enter"}, waitFor: "OUTAGES  3 recorded"},
+		{name: "help", w: 80, h: 24, keys: []string{"?"}, waitFor: "/var/lib/downtime/downtime.log"},
+		{name: "compact", w: 36, h: 9, waitFor: "00:12:34", moreHosts: 10},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s_%dx%d", tt.name, tt.w, tt.h), func(t *testing.T) {
+			m := New(Options{
+				Commands:   &fakeCommands{},
+				History:    &fakeHistory{},
+				Now:        func() time.Time { return now },
+				Renderer:   asciiRenderer(),
+				ConfigPath: "/etc/downtime/hosts.toml",
+				LogPath:    "/var/lib/downtime/downtime.log",
+			})
+			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(tt.w, tt.h))
+			tm.Send(SnapshotMsg(fixture(t, len(fixtureHosts)+tt.moreHosts)))
+			for _, k := range tt.keys {
+				tm.Send(keyMsg(k))
+			}
+			teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+				return bytes.Contains(b, []byte(tt.waitFor))
+			}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+			tm.Send(keyMsg("q"))
+			final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+			golden.RequireEqual(t, []byte(final.View()))
+		})
+	}
+}

@@ -1,0 +1,51 @@
+package ui
+
+import (
+	"time"
+
+	"downtime/monitor"
+	"downtime/probe"
+	"downtime/store"
+)
+
+// SnapshotMsg carries the monitor's latest snapshot to the UI. The runner
+// coalesces snapshots to at most ~10 a second whatever the host count, so
+// this is the only message whose rate grows with nothing but time.
+type SnapshotMsg monitor.Snapshot
+
+// tickMsg is the clock's second: timers advance, the alert state is fresh.
+type tickMsg struct {
+	now   time.Time
+	alert AlertState
+}
+
+// commandDoneMsg is the outcome of a pause or resume.
+type commandDoneMsg struct {
+	text string // the status line on success
+	err  error
+}
+
+// addedMsg says a host typed in the add form is being watched.
+type addedMsg struct {
+	id            probe.HostID
+	name, address string
+}
+
+// addFailedMsg says why a target typed in the add form was refused.
+type addFailedMsg struct{ err error }
+
+// removedMsg says a runtime host is gone.
+type removedMsg struct {
+	id   probe.HostID
+	name string
+}
+
+// historyMsg is a host's outage history and uptime from the store.
+type historyMsg struct {
+	id         probe.HostID
+	name       string
+	outages    []store.Outage
+	up24, up7d float64
+	ok         bool
+	err        error
+}

@@ -1,0 +1,604 @@
+// Package ui is the full-screen terminal UI: a live wall of hosts built on
+// the monitor's snapshots, with keys to pause, add, remove, filter, sort and
+// look at one host in detail.
+//
+// One root Model holds concrete children (the table, the detail view, the
+// add form) and a common value they share. Update never does I/O and View
+// builds only the rows on screen: everything slow (monitor commands, the
+// store) runs in a tea.Cmd and comes back as a named message.
+package ui
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"downtime/config"
+	"downtime/monitor"
+)
+
+// Options wire the UI to the rest of the program. Only Commands is needed
+// for the keys to act; every field may be left zero in a test of the screen.
+type Options struct {
+	// Context bounds the commands sent to the monitor (default Background).
+	Context context.Context
+	// Commands are the monitor's commands (a *monitor.Runner).
+	Commands Commands
+	// History is the store, for the detail view; nil with --no-state.
+	History History
+	// Alerts reports the alert channel's state; nil shows "telegram: off".
+	Alerts AlertStatus
+	// Defaults are the config's defaults, given to hosts added with "a".
+	Defaults config.Defaults
+	// ConfigPath is the config file, shown in the header; "" for none.
+	ConfigPath string
+	// LogPath is the file the logs go to while the UI is up, named in the
+	// full help.
+	LogPath string
+	// Notice is shown under the table until something else is said, e.g.
+	// how to add hosts when none were named.
+	Notice string
+	// Now is the clock (default time.Now); tests fix it.
+	Now func() time.Time
+	// Renderer is the lipgloss renderer of the output (default the
+	// package's default renderer); NoColor drops colours but keeps bold,
+	// faint and reverse, as NO_COLOR asks.
+	Renderer *lipgloss.Renderer
+	NoColor  bool
+}
+
+// common is what every part of the UI shares: the screen's size, the
+// styles, the keys and the time.
+type common struct {
+	width, height int
+	styles        Styles
+	keys          KeyMap
+	now           time.Time
+}
+
+// viewState is what fills the screen.
+type viewState uint8
+
+const (
+	stateTable viewState = iota
+	stateDetail
+)
+
+// inputMode is what the keys go to.
+type inputMode uint8
+
+const (
+	modeNormal  inputMode = iota
+	modeFilter            // typing a filter
+	modeAdd               // the add form
+	modeConfirm           // "remove host? y/n"
+)
+
+// statusKind says how the status line is drawn.
+type statusKind uint8
+
+const (
+	statusInfo statusKind = iota
+	statusWarn
+	statusError
+)
+
+// statusTTL is how long a status message stays.
+const statusTTL = 6 * time.Second
+
+// Model is the root model of the UI.
+type Model struct {
+	c    *common
+	back *backend
+
+	state viewState
+	mode  inputMode
+
+	table    tableModel
+	detail   detailModel
+	form     addForm
+	filterIn textinput.Model
+	help     help.Model
+	showHelp bool
+	confirm  *monitor.HostView // the host "d" asks about
+
+	snap   monitor.Snapshot
+	counts counts
+	alert  AlertState
+
+	status      string
+	statusKind  statusKind
+	statusUntil time.Time
+
+	configPath, logPath, notice string
+}
+
+var _ tea.Model = (*Model)(nil)
+
+// New builds the UI. Snapshots reach it as SnapshotMsg (tea.Program.Send).
+func New(o Options) *Model {
+	if o.Context == nil {
+		o.Context = context.Background()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Defaults.Interval == 0 {
+		o.Defaults = config.Default().Defaults
+	}
+	c := &common{
+		width: 80, height: 24,
+		styles: DefaultStyles(o.Renderer, o.NoColor),
+		keys:   DefaultKeyMap(),
+		now:    o.Now(),
+	}
+	m := &Model{
+		c: c,
+		back: &backend{
+			ctx: o.Context, cmds: o.Commands, hist: o.History, alerts: o.Alerts,
+			now: o.Now, defaults: o.Defaults,
+		},
+		table:      tableModel{c: c, sort: sortDownFirst},
+		detail:     detailModel{c: c},
+		form:       newAddForm(c),
+		filterIn:   newInput(c, "/", "name or address"),
+		help:       help.New(),
+		alert:      AlertState{Level: AlertOff},
+		configPath: o.ConfigPath,
+		logPath:    o.LogPath,
+		notice:     o.Notice,
+	}
+	if o.Alerts != nil {
+		m.alert = o.Alerts.Status()
+	}
+	st := &c.styles
+	m.help.ShortSeparator = "  "
+	m.help.Styles = help.Styles{
+		ShortKey: st.Key, ShortDesc: st.KeyDesc, ShortSeparator: st.Faint, Ellipsis: st.Faint,
+		FullKey: st.Key, FullDesc: st.KeyDesc, FullSeparator: st.Faint,
+	}
+	m.setSortHelp()
+	m.relayout()
+	return m
+}
+
+// Init starts the clock.
+func (m *Model) Init() tea.Cmd { return m.back.tick() }
+
+// Update handles one message. It never does I/O: what is slow goes out as
+// a tea.Cmd.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.c.width, m.c.height = msg.Width, msg.Height
+	case SnapshotMsg:
+		cmd = m.setSnapshot(monitor.Snapshot(msg))
+	case tickMsg:
+		m.c.now, m.alert = msg.now, msg.alert
+		if !m.statusUntil.IsZero() && !m.c.now.Before(m.statusUntil) {
+			m.status, m.statusUntil = "", time.Time{}
+		}
+		cmd = m.back.tick()
+	case commandDoneMsg:
+		if msg.err != nil {
+			m.setStatus(statusError, msg.err.Error())
+		} else {
+			m.setStatus(statusInfo, msg.text)
+		}
+	case addedMsg:
+		if m.mode == modeAdd {
+			m.mode = modeNormal
+		}
+		m.table.want = msg.id
+		m.notice = "" // it said how to add a host
+		kept := "kept across restarts"
+		if m.back.hist == nil {
+			kept = "not kept: --no-state"
+		}
+		name := msg.name
+		if msg.address != msg.name {
+			name += " (" + msg.address + ")"
+		}
+		m.setStatus(statusInfo, "added "+name+": probing now, "+kept)
+	case addFailedMsg:
+		m.form.busy = false
+		m.form.err = msg.err.Error()
+		m.form.focusTarget()
+	case removedMsg:
+		m.setStatus(statusInfo, "removed "+msg.name)
+	case historyMsg:
+		m.detail.setHistory(msg)
+	case tea.KeyMsg:
+		cmd = m.handleKey(msg)
+	}
+	m.relayout()
+	return m, cmd
+}
+
+// setSnapshot takes the monitor's latest snapshot: counts, rows and the
+// detail view's host are computed here, once, not in View.
+func (m *Model) setSnapshot(s monitor.Snapshot) tea.Cmd {
+	m.snap = s
+	m.counts = countStates(s.Hosts)
+	m.table.setHosts(s.Hosts)
+	if m.state != stateDetail {
+		return nil
+	}
+	for _, v := range s.Hosts {
+		if v.ID == m.detail.id {
+			m.detail.host = v
+			if m.detail.stale() {
+				return m.openDetail(v)
+			}
+			return nil
+		}
+	}
+	m.state = stateTable
+	m.setStatus(statusWarn, m.detail.host.Name+" is no longer watched")
+	return nil
+}
+
+func (m *Model) setStatus(kind statusKind, text string) {
+	m.status, m.statusKind, m.statusUntil = text, kind, m.c.now.Add(statusTTL)
+}
+
+// compact reports whether the screen is too small for the table.
+func (m *Model) compact() bool {
+	return m.c.width < compactWidth || m.c.height < compactHeight
+}
+
+// handleKey routes a key: to the input that has focus, else to the view.
+func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
+	keys := &m.c.keys
+	if k.Type == tea.KeyCtrlC {
+		return m.quit()
+	}
+	// Keys typed faster than the terminal is read arrive as one message
+	// ("jjp"); outside a text field each is a command of its own.
+	if k.Type == tea.KeyRunes && len(k.Runes) > 1 && !k.Paste && (m.mode == modeNormal || m.mode == modeConfirm) {
+		var cmds []tea.Cmd
+		for _, r := range k.Runes {
+			cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}))
+		}
+		return tea.Batch(cmds...)
+	}
+	switch m.mode {
+	case modeAdd:
+		return m.formKey(k)
+	case modeFilter:
+		return m.filterKey(k)
+	case modeConfirm:
+		return m.confirmKey(k)
+	}
+	switch {
+	case key.Matches(k, keys.Quit):
+		return m.quit()
+	case key.Matches(k, keys.Help):
+		m.showHelp = !m.showHelp
+		return nil
+	case m.showHelp: // the help page is modal: esc closes it, other keys wait
+		if key.Matches(k, keys.Back) {
+			m.showHelp = false
+		}
+		return nil
+	}
+	if m.state == stateDetail {
+		return m.detailKey(k)
+	}
+	return m.tableKey(k)
+}
+
+func (m *Model) quit() tea.Cmd { return tea.Quit }
+
+// tableKey handles a key of the host table.
+func (m *Model) tableKey(k tea.KeyMsg) tea.Cmd {
+	keys := &m.c.keys
+	t := &m.table
+	switch {
+	case key.Matches(k, keys.Up):
+		t.move(-1)
+	case key.Matches(k, keys.Down):
+		t.move(1)
+	case key.Matches(k, keys.PageUp):
+		t.move(-t.height)
+	case key.Matches(k, keys.PageDown):
+		t.move(t.height)
+	case key.Matches(k, keys.Top):
+		t.moveTo(0)
+	case key.Matches(k, keys.Bottom):
+		t.moveTo(len(t.rows) - 1)
+	case key.Matches(k, keys.Pause):
+		if v := t.current(); v != nil {
+			return m.back.pause(v)
+		}
+	case key.Matches(k, keys.PauseAll):
+		if len(m.snap.Hosts) > 0 {
+			return m.back.pauseAll(m.counts[monitor.Paused] == len(m.snap.Hosts))
+		}
+	case key.Matches(k, keys.Add):
+		m.mode = modeAdd
+		m.form.open()
+	case key.Matches(k, keys.Remove):
+		v := t.current()
+		switch {
+		case v == nil:
+		case v.Origin != config.OriginRuntime:
+			m.setStatus(statusWarn, m.lives(v))
+		default:
+			m.mode, m.confirm = modeConfirm, v
+		}
+	case key.Matches(k, keys.Filter):
+		m.mode = modeFilter
+		m.filterIn.SetValue(t.filter)
+		m.filterIn.CursorEnd()
+		m.filterIn.Focus()
+	case key.Matches(k, keys.Sort):
+		t.sort = (t.sort + 1) % sortOrders
+		t.reindex()
+		m.setSortHelp()
+		m.setStatus(statusInfo, "sorted by "+t.sort.String())
+	case key.Matches(k, keys.Detail):
+		if v := t.current(); v != nil {
+			m.state = stateDetail
+			return m.openDetail(v)
+		}
+	case key.Matches(k, keys.Back):
+		if t.filter != "" {
+			t.filter = ""
+			t.reindex()
+		}
+	}
+	return nil
+}
+
+// lives says where a host that "d" may not remove is defined.
+func (m *Model) lives(v *monitor.HostView) string {
+	switch v.Origin {
+	case config.OriginConfig:
+		where := "the config file"
+		if m.configPath != "" {
+			where += " " + m.configPath
+		}
+		return v.Name + " lives in " + where + ": remove it there (d removes only hosts added with a)"
+	case config.OriginArgs:
+		return v.Name + " was given on the command line: drop it there (d removes only hosts added with a)"
+	case config.OriginFile:
+		return v.Name + " comes from a target file (-f): remove it there (d removes only hosts added with a)"
+	}
+	return v.Name + " was not added here and cannot be removed here"
+}
+
+// openDetail shows v in the detail view and reads its history.
+func (m *Model) openDetail(v *monitor.HostView) tea.Cmd {
+	m.detail.open(v)
+	return m.back.history(v.ID, v.Name)
+}
+
+// detailKey handles a key of the detail view.
+func (m *Model) detailKey(k tea.KeyMsg) tea.Cmd {
+	keys := &m.c.keys
+	switch {
+	case key.Matches(k, keys.Back):
+		m.state = stateTable
+	case key.Matches(k, keys.Up), key.Matches(k, keys.Down):
+		d := 1
+		if key.Matches(k, keys.Up) {
+			d = -1
+		}
+		m.table.move(d)
+		if v := m.table.current(); v != nil && v.ID != m.detail.id {
+			return m.openDetail(v)
+		}
+	case key.Matches(k, keys.Pause):
+		if v := m.detail.host; v != nil {
+			return m.back.pause(v)
+		}
+	}
+	return nil
+}
+
+// formKey handles a key of the add form.
+func (m *Model) formKey(k tea.KeyMsg) tea.Cmd {
+	f := &m.form
+	switch {
+	case k.Type == tea.KeyEsc:
+		m.mode = modeNormal
+		return nil
+	case k.Type == tea.KeyEnter:
+		if f.busy {
+			return nil
+		}
+		f.busy, f.err = true, ""
+		return m.back.add(f.target.Value(), f.name.Value(), m.snap.Hosts)
+	}
+	return f.update(k)
+}
+
+// filterKey handles a key while the filter is typed: the table follows
+// every keystroke.
+func (m *Model) filterKey(k tea.KeyMsg) tea.Cmd {
+	switch k.Type {
+	case tea.KeyEnter:
+		m.mode = modeNormal
+		m.filterIn.Blur()
+		return nil
+	case tea.KeyEsc:
+		m.mode = modeNormal
+		m.filterIn.Blur()
+		m.filterIn.SetValue("")
+	}
+	var cmd tea.Cmd
+	if m.mode == modeFilter {
+		m.filterIn, cmd = m.filterIn.Update(k)
+	}
+	if v := strings.TrimSpace(m.filterIn.Value()); v != m.table.filter {
+		m.table.filter = v
+		m.table.reindex()
+	}
+	return cmd
+}
+
+// confirmKey answers "remove host? y/n".
+func (m *Model) confirmKey(k tea.KeyMsg) tea.Cmd {
+	keys := &m.c.keys
+	v := m.confirm
+	switch {
+	case key.Matches(k, keys.Yes):
+		m.mode, m.confirm = modeNormal, nil
+		return m.back.remove(v)
+	case key.Matches(k, keys.No):
+		m.mode, m.confirm = modeNormal, nil
+		m.setStatus(statusInfo, "kept "+v.Name)
+	}
+	return nil
+}
+
+// setSortHelp names the current sort order in the hint line.
+func (m *Model) setSortHelp() {
+	m.c.keys.Sort.SetHelp("s", "sort: "+m.table.sort.String())
+}
+
+// relayout gives the table the lines the header and footer leave.
+func (m *Model) relayout() {
+	m.help.Width = m.c.width - 1 // after a leading space
+	m.form.resize(m.c.width)
+	m.filterIn.Width = max(4, m.c.width/3)
+	lines := m.c.height - 1 - m.footerLines()
+	if !m.compact() {
+		lines-- // column heads
+	}
+	m.table.setHeight(lines)
+}
+
+// View draws the screen. It builds only what is on it.
+func (m *Model) View() string {
+	footer, lines := m.footerFit()
+	var b strings.Builder
+	b.Grow(m.c.width * m.c.height * 3)
+	b.WriteString(m.header())
+	if body := m.c.height - 1 - lines; body > 0 {
+		b.WriteByte('\n')
+		switch {
+		case m.showHelp:
+			m.helpView(&b, body)
+		case m.compact():
+			m.table.compactView(&b, body)
+		case m.state == stateDetail:
+			m.detail.view(&b, body)
+		default:
+			m.table.view(&b, body)
+		}
+	}
+	if footer != "" {
+		b.WriteByte('\n')
+		b.WriteString(footer)
+	}
+	return b.String()
+}
+
+// footerFit is the footer cut to leave the header and a line of hosts on
+// screen, and how many lines it takes.
+func (m *Model) footerFit() (string, int) {
+	f := m.footer()
+	if f == "" {
+		return "", 0
+	}
+	lines := strings.Split(f, "\n")
+	if room := max(1, m.c.height-2); len(lines) > room {
+		lines = lines[len(lines)-room:] // the keys, at the bottom, stay
+	}
+	return strings.Join(lines, "\n"), len(lines)
+}
+
+// footerLines is how many lines the footer takes.
+func (m *Model) footerLines() int {
+	_, n := m.footerFit()
+	return n
+}
+
+// footer is what is below the table: the add form, the filter, the remove
+// question or the status line, then the keys.
+func (m *Model) footer() string {
+	st := &m.c.styles
+	w := m.c.width
+	var b strings.Builder
+	switch m.mode {
+	case modeAdd:
+		m.form.view(&b)
+		return b.String()
+	case modeFilter:
+		n := strconv.Itoa(len(m.table.rows)) + " of " + strconv.Itoa(len(m.snap.Hosts)) + " · ⏎ keep · esc clear"
+		line := " " + m.filterIn.View() + "  " + st.Faint.Render(n)
+		return fitStyled(line, w)
+	case modeConfirm:
+		v := m.confirm
+		q := "remove " + v.Name + " (" + v.Address + ")? y/n"
+		return st.Warn.Render(fit(" "+q, w))
+	}
+	if line := m.statusLine(); line != "" {
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	var keys []key.Binding
+	switch {
+	case m.showHelp:
+		keys = m.c.keys.helpHelp()
+	case m.compact():
+		keys = m.c.keys.compactHelp()
+	case m.state == stateDetail:
+		keys = m.c.keys.detailHelp()
+	case w < 80:
+		keys = m.c.keys.narrowHelp()
+	default:
+		keys = m.c.keys.ShortHelp()
+	}
+	// help cuts the line with an ellipsis, but not when even that does
+	// not fit: fitStyled makes sure.
+	b.WriteString(fitStyled(" "+m.help.ShortHelpView(keys), w))
+	return b.String()
+}
+
+// statusLine is the line above the keys: the last command's outcome, the
+// filter in force, or the notice.
+func (m *Model) statusLine() string {
+	st := &m.c.styles
+	w := m.c.width
+	var parts []string
+	if f := m.table.filter; f != "" && m.state == stateTable {
+		parts = append(parts, st.Prompt.Render("/"+f)+st.Faint.Render(" "+strconv.Itoa(len(m.table.rows))+" of "+strconv.Itoa(len(m.snap.Hosts))+" hosts · esc clears"))
+	}
+	switch {
+	case m.status != "":
+		style := st.Info
+		switch m.statusKind {
+		case statusWarn:
+			style = st.Warn
+		case statusError:
+			style = st.Error
+		}
+		parts = append(parts, style.Render(m.status))
+	case m.notice != "" && len(parts) == 0:
+		parts = append(parts, st.Warn.Render(m.notice))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fitStyled(" "+strings.Join(parts, "   "), w)
+}
+
+// fitStyled truncates a styled line to w cells.
+func fitStyled(s string, w int) string {
+	if width(s) <= w {
+		return s
+	}
+	return ansi.Truncate(s, w, "…")
+}

@@ -1,0 +1,613 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
+
+	"downtime/config"
+	"downtime/monitor"
+)
+
+func TestDownHostsComeFirstWithALiveTimer(t *testing.T) {
+	snap := fixture(t, 0)
+	m, _ := newTest(t, 80, 24, snap, Options{})
+	lines := screen(m)
+	if !strings.Contains(lines[2], "▼ core-sw1") || !strings.Contains(lines[2], "down 00:12:34") {
+		t.Errorf("first row %q: want core-sw1, down 00:12:34 (the longest outage first)", lines[2])
+	}
+	if !strings.Contains(lines[3], "▼ db-replica") || !strings.Contains(lines[3], "down 00:00:41") {
+		t.Errorf("second row %q: want db-replica, down 00:00:41", lines[3])
+	}
+	m.Update(tickMsg{now: now.Add(time.Second)})
+	if row := rowOf(m, "core-sw1"); !strings.Contains(row, "down 00:12:35") {
+		t.Errorf("after a tick: %q, want the timer at 00:12:35", row)
+	}
+	if row := rowOf(m, "gw-uplink"); !strings.Contains(row, "up 3d 04:10") {
+		t.Errorf("gw-uplink: %q, want up 3d 04:10", row)
+	}
+	if row := rowOf(m, "build-07"); !strings.Contains(row, "‖") || !strings.Contains(row, "paused by you at 20:51") {
+		t.Errorf("build-07: %q, want the pause glyph and time", row)
+	}
+	if row := rowOf(m, "new-01"); !strings.Contains(row, "○") || !strings.Contains(row, "pending") {
+		t.Errorf("new-01: %q, want pending", row)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 24})
+	head := screen(m)[0]
+	for _, want := range []string{"● 4 up", "▼ 2 down", "‖ 1 paused", "○ 1 pending", "telegram: off", "hosts.toml", "21:04:06"} {
+		if !strings.Contains(head, want) {
+			t.Errorf("header %q lacks %q", head, want)
+		}
+	}
+}
+
+func TestSparklineMarksLossesAndSharesAScale(t *testing.T) {
+	m, _ := newTest(t, 120, 40, fixture(t, 0), Options{})
+	core := rowOf(m, "core-sw1")
+	if !strings.Contains(core, strings.Repeat(markLost, 15)) {
+		t.Errorf("core-sw1 %q: want its 15 lost probes as ✕", core)
+	}
+	web := rowOf(m, "web-01")
+	if !strings.Contains(web, markLost) {
+		t.Errorf("web-01 %q: want its sprinkled losses as ✕", web)
+	}
+	// A 12 ms host draws higher than a 40 µs one on the shared scale.
+	lab := rowOf(m, "lab-1")
+	if strings.ContainsAny(lab, "▅▆▇█") || !strings.ContainsAny(web, "▅▆▇█") {
+		t.Errorf("scale not shared:\nlab-1  %q\nweb-01 %q", lab, web)
+	}
+	if !strings.Contains(screen(m)[1], "LATENCY ≤") {
+		t.Errorf("column heads %q: want the scale's top", screen(m)[1])
+	}
+}
+
+func TestPauseKeyPausesAndResumesTheSelectedHost(t *testing.T) {
+	snap := fixture(t, 0)
+	m, cmds := newTest(t, 80, 24, snap, Options{})
+	selectHost(t, m, "web-01")
+	press(t, m, "p")
+	id := hostID(t, snap, "web-01")
+	if got := cmds.got(); !slices.Equal(got, []string{"pause 3"}) || id != 3 {
+		t.Fatalf("commands %q, want [pause %d]", got, id)
+	}
+	if !strings.Contains(m.View(), "paused web-01") {
+		t.Errorf("no status line for the pause:\n%s", m.View())
+	}
+	m.Update(SnapshotMsg(withState(snap, "web-01", monitor.Paused)))
+	if row := rowOf(m, "web-01"); !strings.Contains(row, ">‖ web-01") {
+		t.Errorf("paused row %q: want the selection to stay on it, with ‖", row)
+	}
+	press(t, m, "p")
+	if got := cmds.got(); !slices.Equal(got, []string{"pause 3", "resume 3"}) {
+		t.Fatalf("commands %q, want a resume after the pause", got)
+	}
+}
+
+func TestPauseAllKeyPausesEverythingThenResumes(t *testing.T) {
+	snap := fixture(t, 0)
+	m, cmds := newTest(t, 80, 24, snap, Options{})
+	press(t, m, "P")
+	all := snap
+	for _, v := range snap.Hosts {
+		all = withState(all, v.Name, monitor.Paused)
+	}
+	m.Update(SnapshotMsg(all))
+	press(t, m, "P")
+	if got := cmds.got(); !slices.Equal(got, []string{"pause all", "resume all"}) {
+		t.Fatalf("commands %q", got)
+	}
+}
+
+func TestACommandThatFailsSaysWhy(t *testing.T) {
+	snap := fixture(t, 0)
+	m, cmds := newTest(t, 80, 24, snap, Options{})
+	cmds.err = errRefused
+	press(t, m, "p")
+	if !strings.Contains(m.View(), "monitor: refused") {
+		t.Errorf("the error is not on screen:\n%s", m.View())
+	}
+	m.Update(tickMsg{now: now.Add(statusTTL + time.Second)})
+	if strings.Contains(m.View(), "monitor: refused") {
+		t.Errorf("the error stays after %v", statusTTL)
+	}
+}
+
+func TestAddValidTarget(t *testing.T) {
+	snap := fixture(t, 0)
+	m, cmds := newTest(t, 80, 24, snap, Options{History: &fakeHistory{}})
+	press(t, m, "a")
+	if !strings.Contains(m.View(), "target:") {
+		t.Fatalf("no add form:\n%s", m.View())
+	}
+	typeText(t, m, "127.0.0.5")
+	press(t, m, "tab")
+	typeText(t, m, "lo5")
+	press(t, m, "enter")
+
+	if got := cmds.got(); !slices.Equal(got, []string{"add lo5 127.0.0.5"}) {
+		t.Fatalf("commands %q, want the host added", got)
+	}
+	h := cmds.added[0]
+	if h.Origin != config.OriginRuntime || h.Interval != time.Second || h.DownAfter != 3 || h.Target.Host != "127.0.0.5" {
+		t.Errorf("added host %+v: want a runtime host with the defaults", h)
+	}
+	if m.mode != modeNormal || !strings.Contains(m.View(), "added lo5 (127.0.0.5): probing now, kept across restarts") {
+		t.Errorf("the form did not close with a status:\n%s", m.View())
+	}
+
+	// When it shows up in a snapshot, it is selected.
+	check := &config.Config{Defaults: config.Default().Defaults}
+	hc, _ := check.NewHost("127.0.0.5", "lo5")
+	mon := monitor.New(&clock{t: now}, []config.Host{hc}, nil)
+	view := *mon.Snapshot().Hosts[0]
+	view.ID = 100
+	next := monitor.Snapshot{At: now, Hosts: append(slices.Clone(snap.Hosts), &view)}
+	m.Update(SnapshotMsg(next))
+	if v := m.table.current(); v == nil || v.Name != "lo5" {
+		t.Errorf("selected %v, want the new host", v)
+	}
+}
+
+func TestAddInvalidTargetKeepsTheFormOpenWithTheReason(t *testing.T) {
+	tests := []struct {
+		target, name, want string
+	}{
+		{"", "", "empty target"},
+		{"198.18.0.0/24", "", "is a network, not one host"},
+		{"tcp://db1", "", "port"},
+		{"ftp://db1:21", "", "unknown scheme"},
+		{"127.0.0.6", "core-sw1", `name "core-sw1" is already used`},
+		{"198.18.0.1", "", `198.18.0.1 is already watched as "core-sw1"`},
+		{"web01.example", "web-copy", `already watched as "web-01"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target+"/"+tt.name, func(t *testing.T) {
+			m, cmds := newTest(t, 100, 24, fixture(t, 0), Options{})
+			press(t, m, "a")
+			typeText(t, m, tt.target)
+			press(t, m, "tab")
+			typeText(t, m, tt.name)
+			press(t, m, "enter")
+			if got := cmds.got(); len(got) != 0 {
+				t.Errorf("commands %q: an invalid target reached the monitor", got)
+			}
+			if m.mode != modeAdd || !strings.Contains(m.form.err, tt.want) {
+				t.Errorf("mode %d, error %q: want the form open with %q", m.mode, m.form.err, tt.want)
+			}
+			if !strings.Contains(m.View(), markLost+" ") {
+				t.Errorf("the refusal is not on screen:\n%s", m.View())
+			}
+			press(t, m, "esc")
+			if m.mode != modeNormal {
+				t.Errorf("esc did not close the form")
+			}
+		})
+	}
+}
+
+func TestAddRefusedByTheMonitorKeepsTheForm(t *testing.T) {
+	m, cmds := newTest(t, 80, 24, fixture(t, 0), Options{})
+	cmds.addErr = errRefused
+	press(t, m, "a")
+	typeText(t, m, "127.0.0.7")
+	press(t, m, "enter")
+	if m.mode != modeAdd || m.form.err != errRefused.Error() {
+		t.Errorf("mode %d, err %q", m.mode, m.form.err)
+	}
+}
+
+func TestRemoveAskesFirst(t *testing.T) {
+	snap := fixture(t, 0)
+	for _, answer := range []string{"y", "n", "esc"} {
+		t.Run(answer, func(t *testing.T) {
+			m, cmds := newTest(t, 80, 24, snap, Options{})
+			selectHost(t, m, "lab-1")
+			press(t, m, "d")
+			if !strings.Contains(m.View(), "remove lab-1 (127.0.0.9)? y/n") {
+				t.Fatalf("no question:\n%s", m.View())
+			}
+			press(t, m, "j") // other keys do nothing while asking
+			press(t, m, answer)
+			got := cmds.got()
+			if answer == "y" {
+				if !slices.Equal(got, []string{"remove 6"}) || !strings.Contains(m.View(), "removed lab-1") {
+					t.Errorf("commands %q, screen:\n%s", got, m.View())
+				}
+				return
+			}
+			if len(got) != 0 || !strings.Contains(m.View(), "kept lab-1") {
+				t.Errorf("commands %q after %q, screen:\n%s", got, answer, m.View())
+			}
+		})
+	}
+}
+
+func TestRemoveSaysWhereOtherHostsLive(t *testing.T) {
+	tests := map[string]string{
+		"core-sw1":  "core-sw1 lives in the config file /etc/downtime/hosts.toml: remove it there",
+		"new-01":    "new-01 was given on the command line",
+		"wan-probe": "wan-probe comes from a target file (-f)",
+	}
+	for name, want := range tests {
+		m, cmds := newTest(t, 160, 24, fixture(t, 0), Options{})
+		selectHost(t, m, name)
+		press(t, m, "d")
+		if m.mode != modeNormal || len(cmds.got()) != 0 || !strings.Contains(m.View(), want) {
+			t.Errorf("%s: mode %d, commands %q; want %q on:\n%s", name, m.mode, cmds.got(), want, m.View())
+		}
+	}
+}
+
+func TestFilterByNameOrAddress(t *testing.T) {
+	m, _ := newTest(t, 80, 24, fixture(t, 0), Options{})
+	press(t, m, "/")
+	typeText(t, m, "198.18.0")
+	names := func() []string {
+		var out []string
+		for _, r := range m.table.rows {
+			out = append(out, m.table.hosts[r].Name)
+		}
+		return out
+	}
+	if got := names(); !slices.Equal(got, []string{"core-sw1", "db-replica", "gw-uplink", "new-01"}) {
+		t.Errorf("filter by address: %q", got)
+	}
+	if !strings.Contains(m.View(), "4 of 8") {
+		t.Errorf("the filter line does not count:\n%s", m.View())
+	}
+	for range 8 {
+		press(t, m, "backspace")
+	}
+	typeText(t, m, "WEB")
+	press(t, m, "enter")
+	if got := names(); !slices.Equal(got, []string{"web-01"}) || m.mode != modeNormal {
+		t.Errorf("filter by name: %q (mode %d)", got, m.mode)
+	}
+	if !strings.Contains(m.View(), "/WEB") {
+		t.Errorf("the kept filter is not shown:\n%s", m.View())
+	}
+	press(t, m, "esc")
+	if len(m.table.rows) != 8 {
+		t.Errorf("esc left %d rows, want all 8", len(m.table.rows))
+	}
+	press(t, m, "/")
+	typeText(t, m, "nothing-like-it")
+	if !strings.Contains(m.View(), "no host matches") {
+		t.Errorf("an empty filter result says nothing:\n%s", m.View())
+	}
+	press(t, m, "esc")
+	if m.table.filter != "" || len(m.table.rows) != 8 {
+		t.Errorf("esc while typing kept %q", m.table.filter)
+	}
+}
+
+func TestSortCycles(t *testing.T) {
+	m, _ := newTest(t, 100, 24, fixture(t, 0), Options{})
+	first := func() string { return m.table.current().Name }
+	order := func() []string {
+		var out []string
+		for _, r := range m.table.rows {
+			out = append(out, m.table.hosts[r].Name)
+		}
+		return out
+	}
+	want := []struct {
+		sort  string
+		first []string
+	}{
+		{"name", []string{"build-07", "core-sw1", "db-replica", "gw-uplink", "lab-1", "new-01", "wan-probe", "web-01"}},
+		{"RTT", []string{"wan-probe", "web-01", "db-replica", "core-sw1", "build-07", "gw-uplink", "lab-1", "new-01"}},
+		{"loss", []string{"db-replica", "core-sw1"}},
+		{"config order", []string{"gw-uplink", "core-sw1", "web-01", "db-replica", "build-07", "lab-1", "wan-probe", "new-01"}},
+		{"down first", []string{"core-sw1", "db-replica", "gw-uplink", "web-01", "build-07"}},
+	}
+	press(t, m, "g")
+	for _, w := range want {
+		press(t, m, "s")
+		if got := order(); !slices.Equal(got[:len(w.first)], w.first) {
+			t.Errorf("sort %s: %q, want %q first", w.sort, got, w.first)
+		}
+		if !strings.Contains(m.View(), "sort: "+w.sort) {
+			t.Errorf("the hint does not say sort: %s:\n%s", w.sort, m.View())
+		}
+	}
+	// The selection follows its host through a re-sort.
+	selectHost(t, m, "lab-1")
+	press(t, m, "s")
+	if first() != "lab-1" {
+		t.Errorf("selection moved to %s", first())
+	}
+}
+
+func TestNavigationScrollsAndBuildsOnlyVisibleRows(t *testing.T) {
+	m, _ := newTest(t, 80, 24, fixture(t, 1000), Options{})
+	lines := screen(m)
+	if len(lines) != 24 {
+		t.Fatalf("%d lines, want 24", len(lines))
+	}
+	visible := m.table.height
+	press(t, m, "G")
+	if m.table.cursor != 999 || m.table.offset != 1000-visible {
+		t.Errorf("G: cursor %d offset %d", m.table.cursor, m.table.offset)
+	}
+	if !strings.Contains(m.View(), ">● host-0999") {
+		t.Errorf("the last host is not on screen after G")
+	}
+	press(t, m, "g", "pgdown")
+	if m.table.cursor != visible {
+		t.Errorf("pgdown: cursor %d, want %d", m.table.cursor, visible)
+	}
+	press(t, m, "pgup", "down", "down", "j", "up", "k")
+	if m.table.cursor != 1 {
+		t.Errorf("cursor %d, want 1", m.table.cursor)
+	}
+	press(t, m, "jjj") // typed faster than read: three moves
+	if m.table.cursor != 4 {
+		t.Errorf("cursor %d after \"jjj\", want 4", m.table.cursor)
+	}
+}
+
+func TestDetailViewShowsChartStatsAndHistory(t *testing.T) {
+	hist := &fakeHistory{}
+	m, _ := newTest(t, 80, 24, fixture(t, 0), Options{History: hist})
+	press(t, m, "enter")
+	if m.state != stateDetail || !slices.Equal(hist.asked, []string{"core-sw1"}) {
+		t.Fatalf("state %d, history asked for %q", m.state, hist.asked)
+	}
+	view := m.View()
+	for _, want := range []string{
+		"core-sw1  198.18.0.1   DOWN for 00:12:34 (since 20:51:31)",
+		"loss 13% (15/120)", "jitter", "min 1.6ms",
+		"uptime 24 h 98.94%   7 d 99.37%",
+		"OUTAGES  3 recorded",
+		"20:51:31   ongoing               00:12:34",
+		"2026-11-25 03:12:00   2026-11-25 03:14:30   00:02:30",
+		"lost┤", "esc back",
+	} {
+		if !strings.Contains(view, want) {
+			t.Errorf("detail lacks %q:\n%s", want, view)
+		}
+	}
+	if n := len(screen(m)); n != 24 {
+		t.Errorf("%d lines, want 24", n)
+	}
+	press(t, m, "down")
+	if m.detail.host.Name != "db-replica" || !slices.Equal(hist.asked, []string{"core-sw1", "db-replica"}) {
+		t.Errorf("down in detail: %s, asked %q", m.detail.host.Name, hist.asked)
+	}
+	press(t, m, "esc")
+	if m.state != stateTable {
+		t.Errorf("esc did not go back")
+	}
+}
+
+func TestDetailWithoutStateFile(t *testing.T) {
+	m, _ := newTest(t, 80, 24, fixture(t, 0), Options{})
+	press(t, m, "enter")
+	if v := m.View(); !strings.Contains(v, "--no-state") || !strings.Contains(v, "uptime 24 h –") {
+		t.Errorf("no word on the missing history:\n%s", v)
+	}
+}
+
+func TestHelpNamesTheLogFile(t *testing.T) {
+	m, _ := newTest(t, 100, 30, fixture(t, 0), Options{LogPath: "/var/lib/downtime/downtime.log"})
+	press(t, m, "?")
+	v := m.View()
+	for _, want := range []string{"pause/resume all", "remove", "LOGS", "/var/lib/downtime/downtime.log", "✕ lost probe"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("full help lacks %q:\n%s", want, v)
+		}
+	}
+	press(t, m, "esc")
+	if m.showHelp {
+		t.Error("esc did not close the help")
+	}
+}
+
+func TestQuitKeys(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		m, _ := newTest(t, 80, 24, fixture(t, 0), Options{})
+		_, cmd := m.Update(keyMsg(k))
+		if cmd == nil {
+			t.Fatalf("%s: no command", k)
+		}
+		if _, ok := cmd().(tea.QuitMsg); !ok {
+			t.Errorf("%s does not quit", k)
+		}
+	}
+	// q typed into the add form is text, ctrl+c still quits.
+	m, _ := newTest(t, 80, 24, fixture(t, 0), Options{})
+	press(t, m, "a")
+	if _, cmd := m.Update(keyMsg("q")); cmd != nil {
+		if _, ok := cmd().(tea.QuitMsg); ok {
+			t.Error("q in the add form quit")
+		}
+	}
+	if _, cmd := m.Update(keyMsg("ctrl+c")); cmd == nil {
+		t.Error("ctrl+c in the add form does not quit")
+	}
+}
+
+func TestResizeNeverWraps(t *testing.T) {
+	m, _ := newTest(t, 80, 24, fixture(t, 300), Options{LogPath: "/tmp/downtime.log"})
+	modes := map[string][]string{
+		"table":  nil,
+		"help":   {"?"},
+		"add":    {"a"},
+		"filter": {"/"},
+		"detail": {"enter"},
+	}
+	for name, keys := range modes {
+		for _, size := range [][2]int{{200, 50}, {120, 40}, {100, 30}, {80, 24}, {60, 15}, {50, 12}, {40, 10}, {39, 20}, {30, 8}, {20, 5}, {12, 3}} {
+			m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+			press(t, m, keys...)
+			lines := screen(m)
+			if len(lines) != size[1] {
+				t.Errorf("%s at %dx%d: %d lines", name, size[0], size[1], len(lines))
+			}
+			for i, l := range lines {
+				if w := ansi.StringWidth(l); w > size[0] {
+					t.Errorf("%s at %dx%d: line %d is %d wide: %q", name, size[0], size[1], i, w, l)
+				}
+			}
+			press(t, m, "esc")
+			if m.showHelp {
+				press(t, m, "esc")
+			}
+		}
+	}
+}
+
+func TestNarrowPanesDropColumnsInOrder(t *testing.T) {
+	snap := fixture(t, 0)
+	tests := []struct {
+		width       int
+		has, hasNot []string
+	}{
+		{80, []string{"ADDRESS", "AVG", "LATENCY"}, nil},
+		{60, []string{"AVG", "LATENCY"}, []string{"ADDRESS"}},
+		{48, []string{"LAST", "LOSS"}, []string{"ADDRESS", "AVG"}},
+	}
+	for _, tt := range tests {
+		m, _ := newTest(t, tt.width, 24, snap, Options{})
+		heads := screen(m)[1]
+		for _, h := range tt.has {
+			if !strings.Contains(heads, h) {
+				t.Errorf("%d wide: heads %q lack %s", tt.width, heads, h)
+			}
+		}
+		for _, h := range tt.hasNot {
+			if strings.Contains(heads, h) {
+				t.Errorf("%d wide: heads %q still have %s", tt.width, heads, h)
+			}
+		}
+		if row := rowOf(m, "core-sw1"); !strings.Contains(row, markLost) || !strings.Contains(row, "00:12:34") {
+			t.Errorf("%d wide: core-sw1 %q lost its sparkline or timer", tt.width, row)
+		}
+	}
+	// Below 40×10, a compact list: glyph, name, the one thing that matters.
+	m, _ := newTest(t, 30, 8, snap, Options{})
+	v := m.View()
+	if !strings.Contains(v, "▼ core-sw1") || !strings.Contains(v, "00:12:34") || strings.Contains(v, "HOST") {
+		t.Errorf("compact list:\n%s", v)
+	}
+}
+
+func TestNoColorKeepsBoldAndGlyphs(t *testing.T) {
+	r := lipgloss.NewRenderer(nil)
+	r.SetColorProfile(termenv.ANSI)
+	snap := fixture(t, 0)
+
+	m, _ := newTest(t, 80, 24, snap, Options{Renderer: r, NoColor: true})
+	row := rowOf(m, "core-sw1")
+	if !strings.Contains(row, "\x1b[1m") && !strings.Contains(row, "\x1b[1;") {
+		t.Errorf("DOWN row %q is not bold under NO_COLOR", row)
+	}
+	if v := m.View(); strings.Contains(v, "\x1b[31") || strings.Contains(v, "\x1b[32") || strings.Contains(v, ";31") || strings.Contains(v, "38;") {
+		t.Errorf("a colour under NO_COLOR:\n%q", v)
+	}
+	if !strings.Contains(ansi.Strip(row), "▼ core-sw1") {
+		t.Errorf("no DOWN glyph in %q", row)
+	}
+
+	m, _ = newTest(t, 80, 24, snap, Options{Renderer: r})
+	if row := rowOf(m, "core-sw1"); !strings.Contains(row, "31m") {
+		t.Errorf("DOWN row %q is not red with colours", row)
+	}
+}
+
+func TestAlertStateInTheHeader(t *testing.T) {
+	tests := []struct {
+		state AlertState
+		want  string
+	}{
+		{AlertState{Level: AlertOff}, "telegram: off"},
+		{AlertState{Level: AlertOK}, "telegram: ok"},
+		{AlertState{Level: AlertOK, Queued: 3}, "telegram: 3 queued"},
+		{AlertState{Level: AlertFailing, Reason: "403 Forbidden"}, "telegram: failing: 403 Forbidden"},
+	}
+	for _, tt := range tests {
+		m, _ := newTest(t, 100, 24, fixture(t, 0), Options{Alerts: AlertStatusFunc(func() AlertState { return tt.state })})
+		if h := screen(m)[0]; !strings.Contains(h, tt.want) {
+			t.Errorf("header %q, want %q", h, tt.want)
+		}
+		m.Update(tickMsg{now: now, alert: AlertState{Level: AlertOK, Queued: 7}})
+		if h := screen(m)[0]; !strings.Contains(h, "telegram: 7 queued") {
+			t.Errorf("header %q does not follow the tick", h)
+		}
+	}
+}
+
+func TestRemovedHostLeavesTheDetailView(t *testing.T) {
+	snap := fixture(t, 0)
+	m, _ := newTest(t, 80, 24, snap, Options{})
+	selectHost(t, m, "lab-1")
+	press(t, m, "enter")
+	var rest []*monitor.HostView
+	for _, v := range snap.Hosts {
+		if v.Name != "lab-1" {
+			rest = append(rest, v)
+		}
+	}
+	m.Update(SnapshotMsg(monitor.Snapshot{At: now, Hosts: rest}))
+	if m.state != stateTable || !strings.Contains(m.View(), "lab-1 is no longer watched") {
+		t.Errorf("state %d:\n%s", m.state, m.View())
+	}
+}
+
+func TestNoticeSaysHowToAddHostsUntilOneIsAdded(t *testing.T) {
+	m, _ := newTest(t, 80, 24, fixture(t, 0), Options{Notice: "no targets given, watching this machine: press a to add a host"})
+	if !strings.Contains(m.View(), "press a to add a host") {
+		t.Fatalf("no notice:\n%s", m.View())
+	}
+	press(t, m, "a")
+	typeText(t, m, "127.0.0.5")
+	press(t, m, "enter")
+	m.Update(tickMsg{now: now.Add(statusTTL + time.Second)})
+	if strings.Contains(m.View(), "press a to add a host") {
+		t.Errorf("the notice stays after a host was added:\n%s", m.View())
+	}
+}
+
+func TestSelectionFollowsItsHostOnlyWhileOnScreen(t *testing.T) {
+	snap := fixture(t, 1000)
+	down := func(s monitor.Snapshot, name string) monitor.Snapshot {
+		out := withState(s, name, monitor.Down)
+		for i, v := range out.Hosts {
+			if v.Name == name {
+				c := *v
+				c.DownSince = now.Add(-time.Hour) // the longest outage: on top
+				out.Hosts[i] = &c
+			}
+		}
+		return out
+	}
+	m, _ := newTest(t, 80, 24, snap, Options{})
+
+	// A host above the selection goes down: the selection stays on its host.
+	selectHost(t, m, "web-01")
+	m.Update(SnapshotMsg(down(snap, "host-0500")))
+	if v := m.table.current(); v.Name != "web-01" {
+		t.Errorf("selected %s, want web-01 still", v.Name)
+	}
+
+	// The selected DOWN host recovers and sorts back far below: the cursor
+	// keeps its row, the DOWN hosts stay in sight.
+	press(t, m, "g")
+	if v := m.table.current(); v.Name != "host-0500" {
+		t.Fatalf("first row %s, want host-0500", v.Name)
+	}
+	m.Update(SnapshotMsg(snap))
+	if m.table.cursor != 0 || m.table.offset != 0 {
+		t.Errorf("cursor %d, offset %d: want the top kept", m.table.cursor, m.table.offset)
+	}
+	if !strings.Contains(screen(m)[2], ">▼ core-sw1") {
+		t.Errorf("first row %q", screen(m)[2])
+	}
+}
