@@ -92,7 +92,7 @@ func openDatagram(v6 bool) (*icmpSocket, error) {
 		family, proto, network = unix.AF_INET6, unix.IPPROTO_ICMPV6, "udp6"
 		sa = &unix.SockaddrInet6{}
 	}
-	fd, err := unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, proto)
+	fd, err := socketCloexec(family, unix.SOCK_DGRAM, proto)
 	if err != nil {
 		return nil, fmt.Errorf("%s ping socket: %w", network, err)
 	}
@@ -189,13 +189,7 @@ func (s *icmpSocket) tune() {
 	if err != nil {
 		return
 	}
-	rc.Control(func(fd uintptr) {
-		// SO_RCVBUFFORCE passes the rmem_max cap when we are privileged.
-		if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, socketBuffer) != nil {
-			unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, socketBuffer)
-		}
-		s.kernelTS = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1) == nil
-	})
+	rc.Control(func(fd uintptr) { s.kernelTS = tuneFD(int(fd)) }) // sockopt_*.go
 }
 
 // close closes the socket; a blocked read returns.
@@ -314,7 +308,7 @@ func kernelTimestamp(oob []byte) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	for _, m := range msgs {
-		if m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_TIMESTAMPNS && len(m.Data) >= 16 {
+		if isTimestamp(m.Header) && len(m.Data) >= 16 {
 			sec := int64(binary.NativeEndian.Uint64(m.Data[0:8]))
 			nsec := int64(binary.NativeEndian.Uint64(m.Data[8:16]))
 			return time.Unix(sec, nsec), true
