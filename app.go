@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"downtime/alert"
 	"downtime/config"
 	"downtime/monitor"
 	"downtime/probe"
@@ -33,6 +34,8 @@ type app struct {
 	// snapshots, when set, reads the monitor's snapshots (the UI);
 	// otherwise they are drained.
 	snapshots func(ctx context.Context, ch <-chan monitor.Snapshot)
+	// alerts is the alert dispatcher (alerts.go); nil until setupAlerts.
+	alerts *alert.Dispatcher
 }
 
 // onTransition adds a consumer of transitions.
@@ -164,6 +167,14 @@ func monitorHosts(ctx context.Context, o *options, cfg *config.Config, stdout, s
 		return reportError(stderr, err)
 	}
 	defer a.close()
+	if err := setupAlerts(a); err != nil {
+		return reportError(stderr, err)
+	}
+	if err := setupMetrics(a, a.alertStats()); err != nil {
+		return reportError(stderr, err)
+	}
+	setupReload(a)
+	setupHeartbeat(a)
 	a.log.Info("monitor started", "hosts", len(cfg.Hosts), "icmp", a.engine.Mode(), "state", a.statePath, "telegram", onOff(cfg.Telegram.Enabled()))
 	if err := a.run(ctx); err != nil {
 		a.log.Error("monitor failed", "err", err)

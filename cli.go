@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,11 +46,15 @@ type options struct {
 	metrics    string
 	demo       bool
 	version    bool
+
+	stdinCopy *bytes.Buffer // what '-f -' read at start, for reloads (reload.go)
 }
 
 // usageText heads the --help output.
 const usageText = `Usage: downtime [flags] [target ...]
        downtime check-config -c PATH
+       downtime telegram chat-id -c PATH   list the chats that wrote to the bot
+       downtime telegram test -c PATH      send a test message
 
 Watch hosts and say when one stops answering. A target is an IP, a DNS name,
 tcp://host:port or a CIDR (at most 4096 addresses).
@@ -83,6 +89,9 @@ func parseFlags(name string, args []string, stderr io.Writer) (*options, *pflag.
 	if o.noState && o.statePath != "" {
 		return nil, fs, &usageError{"--state and --no-state contradict each other: pass one"}
 	}
+	if _, _, err := net.SplitHostPort(o.metrics); o.metrics != "" && err != nil {
+		return nil, fs, &usageError{fmt.Sprintf("--metrics %q is not host:port: %v (e.g. 127.0.0.1:9115)", o.metrics, err)}
+	}
 	return o, fs, nil
 }
 
@@ -90,6 +99,9 @@ func parseFlags(name string, args []string, stderr io.Writer) (*options, *pflag.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "check-config" {
 		return checkConfig(args[1:], stdin, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "telegram" {
+		return telegramCmd(ctx, args[1:], stdin, stdout, stderr)
 	}
 	o, _, err := parseFlags("downtime", args, stderr)
 	if errors.Is(err, pflag.ErrHelp) {
@@ -103,15 +115,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stdout, "downtime %s\n", version)
 		return exitOK
 	}
-	if !o.noUI {
-		fmt.Fprintln(stderr, "downtime: the terminal UI is not built yet; run with --no-ui for headless mode")
-		return exitUsage
-	}
-	cfg, err := loadConfig(o, stdin)
+	cfg, err := loadConfig(o, o.keepStdin(stdin))
 	if err != nil {
 		return reportError(stderr, err)
 	}
-	return monitorHosts(ctx, o, cfg, stdout, stderr)
+	if o.noUI {
+		return monitorHosts(ctx, o, cfg, stdout, stderr)
+	}
+	return runUI(ctx, o, cfg, stdin, stdout, stderr)
 }
 
 // reportError prints err and picks the exit code: 2 for usage and config

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"downtime/metrics"
+)
+
+// setupMetrics serves Prometheus metrics at /metrics on --metrics ADDR, or
+// else [metrics] listen; neither set, it does nothing. It binds at once, so
+// an address in use fails the start rather than a minute later, and logs
+// the address bound (with port 0, the port the kernel chose).
+//
+// alerts feeds the downtime_alerts_* metrics; nil exports zeros.
+func setupMetrics(a *app, alerts metrics.AlertStats) error {
+	addr := a.opts.metrics
+	if addr == "" {
+		addr = a.cfg.Metrics.Listen
+	}
+	if addr == "" {
+		return nil
+	}
+	reg, err := metrics.NewRegistry(metrics.NewCollector(a.runner, metrics.Options{
+		Alerts:  alerts,
+		Engine:  a.engine,
+		Version: version,
+	}))
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("metrics: %w (choose another address with --metrics or [metrics] listen)", err)
+	}
+	srv := &http.Server{
+		Handler:           metrics.NewMux(reg, a.log),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	a.log.Info("metrics listening", "addr", ln.Addr().String(), "path", "/metrics")
+	a.addService(func(ctx context.Context) error {
+		served := make(chan error, 1)
+		go func() { served <- srv.Serve(ln) }()
+		select {
+		case err := <-served:
+			return fmt.Errorf("metrics: %w", err)
+		case <-ctx.Done():
+		}
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := srv.Shutdown(shutdown)
+		if serr := <-served; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+			err = serr
+		}
+		return err
+	})
+	return nil
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/term"
+	"github.com/muesli/termenv"
+
+	"downtime/config"
+	"downtime/monitor"
+	"downtime/ui"
+)
+
+// logFileName is the log of a run with the UI, next to the state file.
+const logFileName = "downtime.log"
+
+// logRotateSize is the size above which the log is moved aside (to .1) at
+// start-up, so a jump box does not fill its disk over the years.
+const logRotateSize = 10 << 20
+
+// runUI is the full-screen mode: the monitor runs as in headless mode, its
+// snapshots feed the UI, and the log lines go to a file, never the screen.
+// q, ctrl+c, SIGINT and SIGTERM end it with exit 0.
+func runUI(ctx context.Context, o *options, cfg *config.Config, stdin io.Reader, stdout, stderr io.Writer) int {
+	out, ok := stdout.(*os.File)
+	if !ok || !term.IsTerminal(out.Fd()) {
+		fmt.Fprintln(stderr, "downtime: the terminal UI needs a terminal on standard output; run with --no-ui for log lines")
+		return exitUsage
+	}
+	logPath, err := uiLogPath(o)
+	if err != nil {
+		return reportError(stderr, err)
+	}
+	logFile, err := openLogFile(logPath)
+	if err != nil {
+		return reportError(stderr, err)
+	}
+	defer logFile.Close()
+
+	named := len(cfg.Hosts) > 0
+	a, err := newApp(o, cfg, logFile)
+	if err != nil {
+		return reportError(stderr, err)
+	}
+	defer a.close()
+	// The services of headless mode (see monitorHosts), but for the
+	// SIGHUP reload: here SIGHUP means the terminal hung up, and the UI
+	// quits, as full-screen programs do.
+	if err := setupAlerts(a); err != nil {
+		return reportError(stderr, err)
+	}
+	if err := setupMetrics(a, a.alertStats()); err != nil {
+		return reportError(stderr, err)
+	}
+	setupHeartbeat(a)
+	a.log.Info("monitor started", "hosts", len(cfg.Hosts), "icmp", a.engine.Mode(), "state", a.statePath,
+		"telegram", onOff(cfg.Telegram.Enabled()), "ui", "on")
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		select {
+		case <-hup:
+			a.log.Info("terminal hung up")
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
+	// NO_COLOR takes the colours away, not bold and reverse: the styles
+	// have no colour then, and the renderer keeps the attributes.
+	r := lipgloss.NewRenderer(out)
+	noColor := os.Getenv("NO_COLOR") != ""
+	if noColor && r.Output().ColorProfile() != termenv.Ascii {
+		r.SetColorProfile(termenv.ANSI)
+	}
+	opts := ui.Options{
+		Context:    ctx,
+		Commands:   a.runner,
+		Defaults:   cfg.Defaults,
+		ConfigPath: cfg.Path,
+		LogPath:    logPath,
+		Renderer:   r,
+		NoColor:    noColor,
+	}
+	if a.store != nil {
+		opts.History = a.store
+	}
+	opts.Alerts = a.uiAlerts()
+	if !named && watchingDefaults(cfg) {
+		opts.Notice = "no targets given, watching this machine: press a to add a host"
+	}
+
+	// Signals are main's (SIGINT, SIGTERM: ctx) and ours (SIGHUP): each
+	// cancels ctx, the monitor stops and p.Quit below ends the screen.
+	// Bubble Tea's own handler is left out: it can block forever sending
+	// to a program that has just stopped reading.
+	progOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(out), tea.WithoutSignalHandler()}
+	if f, ok := stdin.(*os.File); !ok || !term.IsTerminal(f.Fd()) {
+		progOpts = append(progOpts, tea.WithInputTTY()) // stdin carried targets (-f -): keys come from the terminal
+	}
+	p := tea.NewProgram(ui.New(opts), progOpts...)
+	// The runner coalesces snapshots (an unread one is replaced), so a
+	// blocking Send never slows the monitor, and the UI gets at most ~10 a
+	// second. Send returns at once when the program has ended.
+	a.snapshots = func(_ context.Context, ch <-chan monitor.Snapshot) {
+		for s := range ch {
+			p.Send(ui.SnapshotMsg(s))
+		}
+	}
+
+	runErr := make(chan error, 1)
+	go func() {
+		runErr <- a.run(ctx)
+		p.Quit() // the monitor stopped (a signal, a failure): so does the screen
+	}()
+	_, uiErr := p.Run()
+	cancel()
+	err = <-runErr
+
+	if uiErr != nil && !errors.Is(uiErr, tea.ErrInterrupted) {
+		a.log.Error("terminal UI failed", "err", uiErr)
+		fmt.Fprintf(stderr, "downtime: terminal UI: %v\n", uiErr)
+		return exitFailure
+	}
+	if err != nil {
+		a.log.Error("monitor failed", "err", err)
+		fmt.Fprintf(stderr, "downtime: %v\n", err)
+		return exitFailure
+	}
+	a.log.Info("monitor stopped")
+	return exitOK
+}
+
+// watchingDefaults reports whether newApp fell back to this machine's
+// addresses because no host was named anywhere.
+func watchingDefaults(cfg *config.Config) bool {
+	for _, h := range cfg.Hosts {
+		if h.Origin == config.OriginArgs {
+			return true
+		}
+	}
+	return false
+}
+
+// uiLogPath is where the logs go while the UI is up: next to the state
+// file, or, with --no-state, in the temporary directory.
+func uiLogPath(o *options) (string, error) {
+	if o.noState {
+		return filepath.Join(os.TempDir(), fmt.Sprintf("downtime-%d.log", os.Getuid())), nil
+	}
+	path := o.statePath
+	if path == "" {
+		var err error
+		if path, err = defaultStatePath(); err != nil {
+			return "", err
+		}
+	}
+	return filepath.Join(filepath.Dir(path), logFileName), nil
+}
+
+// openLogFile opens the log for appending (0600: it names the hosts),
+// moving a large one aside first.
+func openLogFile(path string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create directory for log file %s: %w", path, err)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Size() > logRotateSize {
+		if err := os.Rename(path, path+".1"); err != nil {
+			return nil, fmt.Errorf("rotate log file %s: %w", path, err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open log file %s: %w (pass --no-ui to log to standard output)", path, err)
+	}
+	return f, nil
+}
