@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -54,7 +56,7 @@ func runUI(ctx context.Context, o *options, cfg *config.Config, stdin io.Reader,
 	defer a.close()
 	// The services of headless mode (see monitorHosts), but for the
 	// SIGHUP reload: here SIGHUP means the terminal hung up, and the UI
-	// quits, as full-screen programs do.
+	// quits, as full-screen programs do. The UI's "r" key reloads.
 	if err := setupAlerts(a); err != nil {
 		return reportError(stderr, err)
 	}
@@ -98,7 +100,14 @@ func runUI(ctx context.Context, o *options, cfg *config.Config, stdin io.Reader,
 	if a.store != nil {
 		opts.History = a.store
 	}
-	opts.Alerts = a.uiAlerts()
+	opts.Alerts = uiAlertStatus(a)
+	opts.Reload = func() (string, error) {
+		res, err := a.reload() // logs the outcome itself
+		if err != nil {
+			return "", err
+		}
+		return reloadSummary(res), nil
+	}
 	if !named && watchingDefaults(cfg) {
 		opts.Notice = "no targets given, watching this machine: press a to add a host"
 	}
@@ -142,6 +151,40 @@ func runUI(ctx context.Context, o *options, cfg *config.Config, stdin io.Reader,
 	}
 	a.log.Info("monitor stopped")
 	return exitOK
+}
+
+// uiAlertStatus is a.uiAlerts() with the last alert made added, so that
+// the UI shows it: with Telegram off, alerts go to the log, which is a
+// file while the UI is up, and would otherwise be seen nowhere. The text
+// is the message's, which never holds the token.
+func uiAlertStatus(a *app) ui.AlertStatus {
+	header := a.uiAlerts()
+	if header == nil {
+		return nil
+	}
+	d := a.alerts
+	return ui.AlertStatusFunc(func() ui.AlertState {
+		st := header.Status()
+		s := d.Status()
+		st.Last, st.LastAt = s.Last, s.LastAt
+		// DOWN lines, reminders and a storm's summary with hosts down
+		// start with the red mark (alert/message.go).
+		st.LastDown = strings.HasPrefix(s.Last, "🔴")
+		return st
+	})
+}
+
+// reloadSummary is the UI's status line after a reload: how many hosts
+// were added, removed and changed, named when there are few.
+func reloadSummary(res monitor.ReloadResult) string {
+	part := func(names []string, what string) string {
+		s := strconv.Itoa(len(names)) + " " + what
+		if n := len(names); n > 0 && n <= 3 {
+			s += " (" + strings.Join(names, ", ") + ")"
+		}
+		return s
+	}
+	return "config reloaded: " + part(res.Added, "added") + ", " + part(res.Removed, "removed") + ", " + part(res.Changed, "changed")
 }
 
 // watchingDefaults reports whether newApp fell back to this machine's

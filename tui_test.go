@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +11,10 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"downtime/alert"
+	"downtime/monitor"
+	"downtime/ui"
 )
 
 // tmuxPane is the real binary running in a tmux pane of its own tmux
@@ -183,5 +188,113 @@ func TestTUINeedsATerminal(t *testing.T) {
 	code, _, stderr := runOnce(t, t.TempDir(), "", "--demo", "--no-state", "web-01")
 	if code != 2 || !strings.Contains(stderr, "needs a terminal") || !strings.Contains(stderr, "--no-ui") {
 		t.Fatalf("exit %d, stderr %q; want 2 and the way out", code, stderr)
+	}
+}
+
+// TestTUIReloadKey: r re-reads the config file in the running UI: hosts
+// added, removed and changed take effect and the status line says so; a
+// broken file is refused with its line, and the hosts stay as they were.
+func TestTUIReloadKey(t *testing.T) {
+	dir, err := os.MkdirTemp("", "dt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	cfgPath := filepath.Join(dir, "hosts.toml")
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(cfgPath, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("[[host]]\nname = \"alpha\"\naddress = \"127.0.0.2\"\n\n[[host]]\nname = \"beta\"\naddress = \"127.0.0.3\"\n")
+
+	p := startInTmux(t, 100, 30, "--demo", "--state", filepath.Join(dir, "state.db"), "-c", cfgPath)
+	p.waitFor("start", "alpha", "beta", "hosts.toml", "r reload config")
+
+	write("[[host]]\nname = \"alpha\"\naddress = \"127.0.0.2\"\ntimeout = \"500ms\"\n\n[[host]]\nname = \"gamma\"\naddress = \"127.0.0.4\"\n")
+	p.keys("r")
+	s := p.waitFor("r", "config reloaded: 1 added (gamma), 1 removed (beta), 1 changed (alpha)", "gamma")
+	if strings.Contains(s, "beta ") {
+		t.Errorf("beta is still on screen after the reload:\n%s", s)
+	}
+
+	write("[[host]]\nname = \"alpha\"\naddress = \"127.0.0.2\"\nparnet = \"gamma\"\n")
+	p.keys("r")
+	s = p.waitFor("r on a broken file", "reload failed, old config kept:", "line 4", "parnet")
+	if !strings.Contains(s, "gamma") {
+		t.Errorf("a refused reload dropped gamma:\n%s", s)
+	}
+
+	p.keys("q")
+	p.waitFor("q", "downtime exited 0")
+	log, _ := os.ReadFile(filepath.Join(dir, "downtime.log"))
+	if !strings.Contains(string(log), `msg="config reloaded" added=1 removed=1 changed=1`) || !strings.Contains(string(log), `msg="reload failed"`) {
+		t.Errorf("the log does not record both reloads:\n%s", log)
+	}
+}
+
+// TestTUIAlertStatusCarriesTheLastAlert: the UI's alert state has the
+// last alert the dispatcher made, with Telegram off (the only place it is
+// seen while the log is in a file), and whether it tells of hosts down.
+func TestTUIAlertStatusCarriesTheLastAlert(t *testing.T) {
+	if uiAlertStatus(&app{}) != nil {
+		t.Error("an alert state before setupAlerts")
+	}
+	d, err := alert.New(alert.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &app{alerts: d}
+	st := uiAlertStatus(a)
+	if s := st.Status(); s.Level != ui.AlertOff || s.Last != "" || !s.LastAt.IsZero() {
+		t.Fatalf("before any alert: %+v", s)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	t0 := time.Date(2026, 11, 26, 21, 4, 5, 0, time.UTC)
+	wait := func(what string, ok func(ui.AlertState) bool) ui.AlertState {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			s := st.Status()
+			if ok(s) {
+				return s
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: alert state %+v", what, s)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	d.Transition(monitor.Transition{Host: "core-sw1", Address: "198.18.0.1", From: monitor.Up, To: monitor.Down, At: t0, DownSince: t0})
+	s := wait("down", func(s ui.AlertState) bool { return s.Last != "" })
+	if s.Last != "🔴 core-sw1 (198.18.0.1) is DOWN since 2026-11-26 21:04:05 UTC" || !s.LastDown || s.LastAt.IsZero() {
+		t.Errorf("after a DOWN: %+v", s)
+	}
+	d.Transition(monitor.Transition{Host: "core-sw1", Address: "198.18.0.1", From: monitor.Down, To: monitor.Up, At: t0.Add(time.Minute), DownSince: t0})
+	s = wait("up", func(s ui.AlertState) bool { return strings.Contains(s.Last, "UP") })
+	if !strings.HasPrefix(s.Last, "🟢 core-sw1 is UP after 00:01:00") || s.LastDown {
+		t.Errorf("after an UP: %+v", s)
+	}
+}
+
+func TestTUIReloadSummary(t *testing.T) {
+	tests := []struct {
+		res  monitor.ReloadResult
+		want string
+	}{
+		{monitor.ReloadResult{}, "config reloaded: 0 added, 0 removed, 0 changed"},
+		{monitor.ReloadResult{Added: []string{"web-02"}, Removed: []string{"db-01"}},
+			"config reloaded: 1 added (web-02), 1 removed (db-01), 0 changed"},
+		{monitor.ReloadResult{Changed: []string{"a", "b", "c", "d"}}, "config reloaded: 0 added, 0 removed, 4 changed"},
+	}
+	for _, tt := range tests {
+		if got := reloadSummary(tt.res); got != tt.want {
+			t.Errorf("reloadSummary(%+v) = %q, want %q", tt.res, got, tt.want)
+		}
 	}
 }

@@ -48,10 +48,20 @@ const (
 
 // AlertState is what the header says about alerts: "telegram: ok",
 // "telegram: 3 queued", "telegram: failing: <reason>" or "telegram: off".
+//
+// Last is the first line of the last alert made, as plain text, and LastAt
+// when it was made ("" and zero before the first): the UI shows a new one
+// on its status line and the last one in the full help, which is where
+// alerts are seen when Telegram is off. LastDown says it tells of hosts
+// down (a DOWN or a reminder), drawn as a warning.
 type AlertState struct {
 	Level  AlertLevel
 	Queued int    // messages waiting in the outbox
 	Reason string // why delivery fails; must never contain the bot token
+
+	Last     string // the message's text: it never holds the token
+	LastAt   time.Time
+	LastDown bool
 }
 
 // AlertStatus reports the alert channel's state. The UI polls it once a
@@ -86,6 +96,7 @@ type backend struct {
 	alerts   AlertStatus
 	now      func() time.Time
 	defaults config.Defaults
+	reload   func() (string, error)
 }
 
 // command runs f with a deadline and reports the outcome as a
@@ -178,6 +189,15 @@ func (b *backend) remove(v *monitor.HostView) tea.Cmd {
 			return commandDoneMsg{err: err}
 		}
 		return removedMsg{id: id, name: name}
+	}
+}
+
+// reloadConfig re-reads the config file and applies it: slow (a file, the
+// monitor), so never in Update.
+func (b *backend) reloadConfig() tea.Cmd {
+	return func() tea.Msg {
+		text, err := b.reload()
+		return reloadedMsg{text: text, err: err}
 	}
 }
 

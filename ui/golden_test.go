@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 )
@@ -19,6 +20,7 @@ func TestGoldenScreens(t *testing.T) {
 		name      string
 		w, h      int
 		keys      []string
+		msgs      []tea.Msg
 		waitFor   string
 		moreHosts int
 	}{
@@ -28,6 +30,10 @@ func TestGoldenScreens(t *testing.T) {
 		{name: "detail", w: 120, h: 40, keys: []string{"enter"}, waitFor: "OUTAGES  3 recorded"},
 		{name: "help", w: 80, h: 24, keys: []string{"?"}, waitFor: "/var/lib/downtime/downtime.log"},
 		{name: "compact", w: 36, h: 9, waitFor: "00:12:34", moreHosts: 10},
+		{name: "alert", w: 80, h: 24, msgs: []tea.Msg{tickMsg{now: now, alert: AlertState{
+			Level: AlertOff, Last: "🔴 db-replica (198.18.0.7) is DOWN since 2026-11-26 21:03:24 UTC",
+			LastAt: now, LastDown: true,
+		}}}, waitFor: "is DOWN since"},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s_%dx%d", tt.name, tt.w, tt.h), func(t *testing.T) {
@@ -43,6 +49,9 @@ func TestGoldenScreens(t *testing.T) {
 			tm.Send(SnapshotMsg(fixture(t, len(fixtureHosts)+tt.moreHosts)))
 			for _, k := range tt.keys {
 				tm.Send(keyMsg(k))
+			}
+			for _, msg := range tt.msgs {
+				tm.Send(msg)
 			}
 			teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
 				return bytes.Contains(b, []byte(tt.waitFor))

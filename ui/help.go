@@ -7,8 +7,8 @@ import (
 )
 
 // helpView is the page "?" shows in place of the table: every key, in as
-// many columns as the pane holds, where the logs are, and what the marks
-// mean (last: on a short pane it is what goes).
+// many columns as the pane holds, where the logs are, the last alert, and
+// what the marks mean (last: on a short pane it is what goes).
 func (m *Model) helpView(b *strings.Builder, lines int) {
 	st := &m.c.styles
 	w := m.c.width
@@ -52,6 +52,9 @@ func (m *Model) helpView(b *strings.Builder, lines int) {
 	}
 	out = append(out, flowPath(logs, w, " ")...)
 
+	out = append(out, "", st.Heading.Render(" ALERTS"))
+	out = append(out, m.lastAlertLines(w)...)
+
 	out = append(out, "", st.Heading.Render(" MARKS"))
 	for _, l := range []string{
 		glyphUp + " up  " + glyphDown + " down  " + glyphPending + " pending  " + glyphPaused + " paused  " + markLost + " lost probe",
@@ -69,4 +72,21 @@ func (m *Model) helpView(b *strings.Builder, lines int) {
 	for i := max(len(out), 1); i < lines; i++ {
 		b.WriteByte('\n')
 	}
+}
+
+// lastAlertLines say what the last alert was, and where alerts go when
+// Telegram is off: the log file and this screen.
+func (m *Model) lastAlertLines(w int) []string {
+	a := m.alert
+	var out []string
+	if a.Last == "" {
+		out = flow("no alert since the start", w, " ")
+	} else {
+		at := a.LastAt.In(m.c.now.Location()).Format("15:04:05")
+		out = flow("last alert "+at+": "+firstLine(a.Last), w, " ")
+	}
+	if a.Level == AlertOff {
+		out = append(out, flow("telegram off: alerts go to the log and the status line", w, " ")...)
+	}
+	return out
 }

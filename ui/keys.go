@@ -8,7 +8,7 @@ type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 
 	Pause, PauseAll, Add, Remove, Filter, Sort key.Binding
-	Detail, Back, Help, Quit                   key.Binding
+	Detail, Back, Reload, Help, Quit           key.Binding
 
 	// In the add form, the filter and the remove question.
 	Submit, NextField, Yes, No key.Binding
@@ -32,6 +32,7 @@ func DefaultKeyMap() KeyMap {
 		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
 		Detail:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("⏎", "detail")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Reload:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reload config")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 
@@ -55,13 +56,19 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{move, k.Pause, k.Add, k.Filter, k.Sort, k.Detail, k.Help, k.Quit}
 }
 
+// wideHelp is the hint of a table wide enough to name the reload key too
+// (the footer checks that it fits).
+func (k KeyMap) wideHelp() []key.Binding {
+	return []key.Binding{move, k.Pause, k.Add, k.Filter, k.Sort, k.Detail, k.Reload, k.Help, k.Quit}
+}
+
 // FullHelp is the help shown on "?".
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Pause, k.PauseAll, k.Add, k.Remove},
 		{k.Filter, k.Sort, k.Detail, k.Back},
-		{k.Help, k.Quit},
+		{k.Reload, k.Help, k.Quit},
 	}
 }
 

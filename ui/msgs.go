@@ -25,6 +25,13 @@ type commandDoneMsg struct {
 	err  error
 }
 
+// reloadedMsg is the outcome of "r": the summary of the hosts the new
+// config added, removed and changed, or why it was refused.
+type reloadedMsg struct {
+	text string
+	err  error
+}
+
 // addedMsg says a host typed in the add form is being watched.
 type addedMsg struct {
 	id            probe.HostID

@@ -10,6 +10,7 @@ package ui
 
 import (
 	"context"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +44,12 @@ type Options struct {
 	// LogPath is the file the logs go to while the UI is up, named in the
 	// full help.
 	LogPath string
+	// Reload re-reads the config file and applies its hosts (the "r" key).
+	// It runs in a tea.Cmd, so it may be slow, and returns a one-line
+	// summary ("config reloaded: 1 added, 0 removed, 0 changed") or why
+	// the new config was refused (the running one goes on). With no
+	// ConfigPath or no Reload, "r" says there is no config file to reload.
+	Reload func() (string, error)
 	// Notice is shown under the table until something else is said, e.g.
 	// how to add hosts when none were named.
 	Notice string
@@ -94,6 +101,16 @@ const (
 // statusTTL is how long a status message stays.
 const statusTTL = 6 * time.Second
 
+// reloadErrorTTL is how long a refused reload stays on the status line:
+// long enough to read the file, line and fix, and go and edit it.
+const reloadErrorTTL = 30 * time.Second
+
+// alertTTL is how long a new alert stays on the status line.
+const alertTTL = time.Minute
+
+// maxStatusLines is how many lines an error too long for one may take.
+const maxStatusLines = 3
+
 // Model is the root model of the UI.
 type Model struct {
 	c    *common
@@ -116,7 +133,17 @@ type Model struct {
 
 	status      string
 	statusKind  statusKind
+	statusAt    time.Time
 	statusUntil time.Time
+
+	// The last alert, on the status line for alertTTL after it was made
+	// unless something newer is said.
+	alertNote      string
+	alertKind      statusKind
+	alertAt        time.Time
+	alertNoteUntil time.Time
+
+	reloading bool // "r" is at work
 
 	configPath, logPath, notice string
 }
@@ -144,7 +171,7 @@ func New(o Options) *Model {
 		c: c,
 		back: &backend{
 			ctx: o.Context, cmds: o.Commands, hist: o.History, alerts: o.Alerts,
-			now: o.Now, defaults: o.Defaults,
+			now: o.Now, defaults: o.Defaults, reload: o.Reload,
 		},
 		table:      tableModel{c: c, sort: sortDownFirst},
 		detail:     detailModel{c: c},
@@ -183,14 +210,27 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case SnapshotMsg:
 		cmd = m.setSnapshot(monitor.Snapshot(msg))
 	case tickMsg:
-		m.c.now, m.alert = msg.now, msg.alert
+		m.c.now = msg.now
 		if !m.statusUntil.IsZero() && !m.c.now.Before(m.statusUntil) {
 			m.status, m.statusUntil = "", time.Time{}
 		}
+		if !m.alertNoteUntil.IsZero() && !m.c.now.Before(m.alertNoteUntil) {
+			m.alertNote, m.alertNoteUntil = "", time.Time{}
+		}
+		m.setAlert(msg.alert)
 		cmd = m.back.tick()
 	case commandDoneMsg:
 		if msg.err != nil {
 			m.setStatus(statusError, msg.err.Error())
+		} else {
+			m.setStatus(statusInfo, msg.text)
+		}
+	case reloadedMsg:
+		m.reloading = false
+		if msg.err != nil {
+			// Newlines (a joined error) would break the footer's lines.
+			text := strings.Join(strings.Fields(msg.err.Error()), " ")
+			m.setStatusFor(statusError, "reload failed, old config kept: "+text, reloadErrorTTL)
 		} else {
 			m.setStatus(statusInfo, msg.text)
 		}
@@ -248,7 +288,36 @@ func (m *Model) setSnapshot(s monitor.Snapshot) tea.Cmd {
 }
 
 func (m *Model) setStatus(kind statusKind, text string) {
-	m.status, m.statusKind, m.statusUntil = text, kind, m.c.now.Add(statusTTL)
+	m.setStatusFor(kind, text, statusTTL)
+}
+
+func (m *Model) setStatusFor(kind statusKind, text string, ttl time.Duration) {
+	m.status, m.statusKind = text, kind
+	m.statusAt, m.statusUntil = m.c.now, m.c.now.Add(ttl)
+}
+
+// setAlert takes the alert channel's state from a tick. An alert made
+// since the last tick goes on the status line for alertTTL: without
+// Telegram this screen is where alerts are seen (the log is in a file),
+// and with it, it says what was sent.
+func (m *Model) setAlert(a AlertState) {
+	prev := m.alert
+	m.alert = a
+	if a.Last == "" || (a.Last == prev.Last && a.LastAt.Equal(prev.LastAt)) {
+		return
+	}
+	kind := statusInfo
+	if a.LastDown {
+		kind = statusWarn
+	}
+	m.alertNote, m.alertKind = "alert: "+firstLine(a.Last), kind
+	m.alertAt, m.alertNoteUntil = m.c.now, m.c.now.Add(alertTTL)
+}
+
+// firstLine is s up to its first line break.
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return strings.TrimSpace(s)
 }
 
 // compact reports whether the screen is too small for the table.
@@ -290,6 +359,8 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 			m.showHelp = false
 		}
 		return nil
+	case key.Matches(k, keys.Reload):
+		return m.reload()
 	}
 	if m.state == stateDetail {
 		return m.detailKey(k)
@@ -298,6 +369,24 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 }
 
 func (m *Model) quit() tea.Cmd { return tea.Quit }
+
+// canReload reports whether "r" has a config file to reload.
+func (m *Model) canReload() bool { return m.back.reload != nil && m.configPath != "" }
+
+// reload re-reads the config file in a tea.Cmd; the outcome comes back as
+// a reloadedMsg.
+func (m *Model) reload() tea.Cmd {
+	if !m.canReload() {
+		m.setStatus(statusWarn, "no config file to reload: downtime started without one (-c PATH)")
+		return nil
+	}
+	m.setStatus(statusInfo, "reloading "+filepath.Base(m.configPath)+"…")
+	if m.reloading {
+		return nil // the answer of the running one is on its way
+	}
+	m.reloading = true
+	return m.back.reloadConfig()
+}
 
 // tableKey handles a key of the host table.
 func (m *Model) tableKey(k tea.KeyMsg) tea.Cmd {
@@ -558,6 +647,8 @@ func (m *Model) footer() string {
 		keys = m.c.keys.detailHelp()
 	case w < 80:
 		keys = m.c.keys.narrowHelp()
+	case m.canReload() && hintWidth(m.c.keys.wideHelp(), m.help.ShortSeparator) < w:
+		keys = m.c.keys.wideHelp()
 	default:
 		keys = m.c.keys.ShortHelp()
 	}
@@ -567,32 +658,70 @@ func (m *Model) footer() string {
 	return b.String()
 }
 
-// statusLine is the line above the keys: the last command's outcome, the
-// filter in force, or the notice.
+// hintWidth is how wide help.ShortHelpView draws keys when it has room.
+func hintWidth(keys []key.Binding, sep string) int {
+	n := 0
+	for i, k := range keys {
+		if i > 0 {
+			n += width(sep)
+		}
+		n += width(k.Help().Key) + 1 + width(k.Help().Desc)
+	}
+	return n
+}
+
+// statusLine is the line above the keys: the filter in force, then the
+// last command's outcome or a new alert (the newer of the two), or the
+// notice. An error too long for the line (a refused reload names the file,
+// the line and the fix) wraps onto up to maxStatusLines lines.
 func (m *Model) statusLine() string {
 	st := &m.c.styles
 	w := m.c.width
-	var parts []string
+	var filter string
 	if f := m.table.filter; f != "" && m.state == stateTable {
-		parts = append(parts, st.Prompt.Render("/"+f)+st.Faint.Render(" "+strconv.Itoa(len(m.table.rows))+" of "+strconv.Itoa(len(m.snap.Hosts))+" hosts · esc clears"))
+		filter = st.Prompt.Render("/"+f) + st.Faint.Render(" "+strconv.Itoa(len(m.table.rows))+" of "+strconv.Itoa(len(m.snap.Hosts))+" hosts · esc clears")
+	}
+	text, kind := m.status, m.statusKind
+	if m.alertNote != "" && (text == "" || m.alertAt.After(m.statusAt)) {
+		text, kind = m.alertNote, m.alertKind
+	}
+	style := st.Info
+	switch kind {
+	case statusWarn:
+		style = st.Warn
+	case statusError:
+		style = st.Error
+	}
+	var parts []string
+	if filter != "" {
+		parts = append(parts, filter)
 	}
 	switch {
-	case m.status != "":
-		style := st.Info
-		switch m.statusKind {
-		case statusWarn:
-			style = st.Warn
-		case statusError:
-			style = st.Error
-		}
-		parts = append(parts, style.Render(m.status))
-	case m.notice != "" && len(parts) == 0:
+	case text != "":
+		parts = append(parts, style.Render(text))
+	case m.notice != "" && filter == "":
 		parts = append(parts, st.Warn.Render(m.notice))
 	}
 	if len(parts) == 0 {
 		return ""
 	}
-	return fitStyled(" "+strings.Join(parts, "   "), w)
+	line := " " + strings.Join(parts, "   ")
+	if kind != statusError || text == "" || width(line) <= w || w < 20 {
+		return fitStyled(line, w)
+	}
+	var lines []string
+	if filter != "" {
+		lines = append(lines, fitStyled(" "+filter, w))
+	}
+	wrapped := strings.Split(ansi.Wrap(text, w-1, ""), "\n")
+	if len(wrapped) > maxStatusLines {
+		wrapped = wrapped[:maxStatusLines]
+		wrapped[maxStatusLines-1] = ansi.Truncate(wrapped[maxStatusLines-1], w-2, "") + "…"
+	}
+	for _, l := range wrapped {
+		lines = append(lines, " "+style.Render(strings.TrimRight(l, " ")))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // fitStyled truncates a styled line to w cells.

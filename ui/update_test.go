@@ -3,6 +3,7 @@ package ui
 import (
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -609,5 +610,204 @@ func TestSelectionFollowsItsHostOnlyWhileOnScreen(t *testing.T) {
 	}
 	if !strings.Contains(screen(m)[2], ">▼ core-sw1") {
 		t.Errorf("first row %q", screen(m)[2])
+	}
+}
+
+// fakeReload is the program's reload: it counts the calls and answers as
+// told.
+type fakeReload struct {
+	mu    sync.Mutex
+	calls int
+	text  string
+	err   error
+}
+
+func (f *fakeReload) reload() (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	return f.text, f.err
+}
+
+func (f *fakeReload) called() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls
+}
+
+func TestReloadKeyReloadsInACommandAndSaysWhatChanged(t *testing.T) {
+	rl := &fakeReload{text: "config reloaded: 1 added (web-02), 1 removed (db-01), 0 changed"}
+	m, cmds := newTest(t, 100, 24, fixture(t, 0), Options{Reload: rl.reload})
+	if hint := screen(m)[23]; !strings.Contains(hint, "r reload config") || !strings.Contains(hint, "q quit") {
+		t.Errorf("hint %q: want r reload config, and q quit still", hint)
+	}
+	_, cmd := m.Update(keyMsg("r"))
+	if rl.called() != 0 || cmd == nil {
+		t.Fatalf("r: %d reloads in Update, command %v: want none, and a command", rl.called(), cmd)
+	}
+	if !strings.Contains(m.View(), "reloading hosts.toml…") {
+		t.Errorf("no word while reloading:\n%s", m.View())
+	}
+	run(t, m, cmd)
+	if rl.called() != 1 {
+		t.Fatalf("%d reloads, want 1", rl.called())
+	}
+	if !strings.Contains(m.View(), rl.text) || m.statusKind != statusInfo {
+		t.Errorf("the summary is not on the status line (kind %d):\n%s", m.statusKind, m.View())
+	}
+	if got := cmds.got(); len(got) != 0 {
+		t.Errorf("monitor commands %q: the reload is the program's, not the UI's", got)
+	}
+	m.Update(tickMsg{now: now.Add(statusTTL + time.Second)})
+	if strings.Contains(m.View(), "config reloaded") {
+		t.Errorf("the summary stays after %v", statusTTL)
+	}
+
+	// From the detail view too; and at 80 cells the hint leaves it out
+	// rather than cut help and quit.
+	press(t, m, "enter", "r")
+	if rl.called() != 2 || m.state != stateDetail {
+		t.Errorf("r in the detail view: %d reloads, state %d", rl.called(), m.state)
+	}
+	press(t, m, "esc")
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	if hint := screen(m)[23]; strings.Contains(hint, "reload") || !strings.Contains(hint, "q quit") {
+		t.Errorf("80-cell hint %q", hint)
+	}
+	// In the filter, r is a letter.
+	press(t, m, "/", "r")
+	if rl.called() != 2 || m.table.filter != "r" {
+		t.Errorf("r in the filter: %d reloads, filter %q", rl.called(), m.table.filter)
+	}
+}
+
+func TestRefusedReloadShowsTheErrorAndChangesNothing(t *testing.T) {
+	snap := fixture(t, 0)
+	rl := &fakeReload{err: &config.Error{
+		File: "/etc/downtime/hosts.toml", Line: 12,
+		Msg: `host "db1": parent "core" does not exist (parent must be the name of another [[host]])`,
+	}}
+	want := `reload failed, old config kept: /etc/downtime/hosts.toml: line 12: host "db1": parent "core" does not exist`
+	m, cmds := newTest(t, 200, 24, snap, Options{Reload: rl.reload})
+	selectHost(t, m, "web-01")
+	before := m.table.rows
+	press(t, m, "r")
+	if v := m.View(); !strings.Contains(v, want) || m.statusKind != statusError {
+		t.Fatalf("want %q as an error (kind %d):\n%s", want, m.statusKind, v)
+	}
+	if m.mode != modeNormal || m.state != stateTable || m.table.current().Name != "web-01" ||
+		!slices.Equal(m.table.rows, before) || len(cmds.got()) != 0 {
+		t.Errorf("a refused reload changed the screen: mode %d, state %d, selected %s, commands %q",
+			m.mode, m.state, m.table.current().Name, cmds.got())
+	}
+	// It stays long enough to go and fix the file.
+	m.Update(tickMsg{now: now.Add(statusTTL + time.Second)})
+	if !strings.Contains(m.View(), "line 12") {
+		t.Errorf("the error is gone after %v", statusTTL)
+	}
+	m.Update(tickMsg{now: now.Add(reloadErrorTTL)})
+	if strings.Contains(m.View(), "line 12") {
+		t.Errorf("the error stays after %v", reloadErrorTTL)
+	}
+
+	// On 80 cells it wraps rather than lose the line number or the fix,
+	// and the screen still fits.
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	press(t, m, "r")
+	lines := screen(m)
+	if len(lines) != 24 {
+		t.Fatalf("%d lines, want 24", len(lines))
+	}
+	text := strings.Join(lines[20:23], " ")
+	for _, w := range []string{"reload failed", "line 12", "parent must be the name"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("the wrapped error lacks %q:\n%s", w, m.View())
+		}
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > 80 {
+			t.Errorf("line %d is %d wide: %q", i, ansi.StringWidth(l), l)
+		}
+	}
+	if !strings.Contains(lines[23], "q quit") {
+		t.Errorf("the keys are not on the last line: %q", lines[23])
+	}
+}
+
+func TestReloadWithoutAConfigFile(t *testing.T) {
+	rl := &fakeReload{text: "config reloaded"}
+	tests := map[string]Options{
+		"no config file": {Reload: rl.reload},
+		"no reload":      {ConfigPath: "/etc/downtime/hosts.toml"},
+	}
+	for name, o := range tests {
+		t.Run(name, func(t *testing.T) {
+			m, _ := newTest(t, 120, 24, fixture(t, 0), o)
+			if name == "no config file" {
+				m.configPath = "" // newTest names one
+			}
+			press(t, m, "r")
+			if rl.called() != 0 || !strings.Contains(m.View(), "no config file to reload") || m.statusKind != statusWarn {
+				t.Errorf("%d reloads, kind %d:\n%s", rl.called(), m.statusKind, m.View())
+			}
+			if strings.Contains(screen(m)[23], "reload") {
+				t.Errorf("the hint offers r with nothing to reload: %q", screen(m)[23])
+			}
+		})
+	}
+}
+
+func TestANewAlertShowsOnTheStatusLineForAMinute(t *testing.T) {
+	down := "🔴 core-sw1 (198.18.0.1) is DOWN since 2026-11-26 21:04:05 UTC"
+	alerts := func(text string, at time.Time) AlertState {
+		return AlertState{Level: AlertOff, Last: text, LastAt: at, LastDown: strings.HasPrefix(text, "🔴")}
+	}
+	m, _ := newTest(t, 100, 30, fixture(t, 0), Options{Alerts: AlertStatusFunc(func() AlertState { return alerts("", time.Time{}) })})
+	statusOf := func() string { return screen(m)[28] }
+
+	t0 := now.Add(5 * time.Second)
+	m.Update(tickMsg{now: t0, alert: alerts(down, t0)})
+	if s := statusOf(); !strings.Contains(s, "alert: "+down) || m.alertKind != statusWarn {
+		t.Fatalf("status %q (kind %d): want the DOWN as a warning", s, m.alertKind)
+	}
+	// A command's outcome, newer, goes over it, then the alert is back.
+	press(t, m, "s")
+	if s := statusOf(); !strings.Contains(s, "sorted by") {
+		t.Errorf("status %q: want the sort's outcome", s)
+	}
+	m.Update(tickMsg{now: t0.Add(statusTTL + time.Second), alert: alerts(down, t0)})
+	if s := statusOf(); !strings.Contains(s, "alert: "+down) {
+		t.Errorf("status %q: want the alert back", s)
+	}
+	m.Update(tickMsg{now: t0.Add(alertTTL), alert: alerts(down, t0)})
+	if s := statusOf(); strings.Contains(s, "alert:") {
+		t.Errorf("status %q: the alert stays past %v", s, alertTTL)
+	}
+
+	// The help page keeps the last one, and says where alerts go.
+	press(t, m, "?")
+	if v := m.View(); !strings.Contains(v, "last alert 21:04:10: "+down) || !strings.Contains(v, "telegram off: alerts go to the log") {
+		t.Errorf("the help page lacks the last alert:\n%s", v)
+	}
+	press(t, m, "esc")
+
+	// An UP is news, not a warning; only its first line is shown.
+	t1 := t0.Add(2 * time.Minute)
+	m.Update(tickMsg{now: t1, alert: alerts("🟢 2 UP\n🟢 core-sw1 is UP after 00:02:00\n🟢 db-replica is UP after 00:01:00", t1)})
+	if s := statusOf(); !strings.Contains(s, "alert: 🟢 2 UP") || strings.Contains(s, "core-sw1") || m.alertKind != statusInfo {
+		t.Errorf("status %q (kind %d): want the UP's first line, as news", s, m.alertKind)
+	}
+}
+
+func TestAnAlertMadeBeforeTheUIStartedIsNotNews(t *testing.T) {
+	old := AlertState{Level: AlertOK, Last: "🟢 web-01 is UP after 00:00:12", LastAt: now.Add(-time.Hour)}
+	m, _ := newTest(t, 100, 30, fixture(t, 0), Options{Alerts: AlertStatusFunc(func() AlertState { return old })})
+	m.Update(tickMsg{now: now.Add(time.Second), alert: old})
+	if strings.Contains(m.View(), "alert:") {
+		t.Errorf("an old alert on the status line:\n%s", m.View())
+	}
+	press(t, m, "?")
+	if v := m.View(); !strings.Contains(v, "last alert 20:04:05: 🟢 web-01 is UP after 00:00:12") || strings.Contains(v, "telegram off") {
+		t.Errorf("the help page:\n%s", v)
 	}
 }
