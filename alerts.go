@@ -30,7 +30,8 @@ func setupAlerts(a *app) error {
 	}
 	opts := alert.Options{
 		GroupWindow: cfg.Alerts.GroupWindow,
-		Reminders:   reminderSchedule(cfg),
+		Hosts:       cfg.Hosts,
+		Reminders:   defaultReminders(cfg),
 		Log:         a.log,
 	}
 	var tg *alert.Telegram
@@ -90,22 +91,12 @@ func openOutages(a *app) (map[string]time.Time, error) {
 	return open, nil
 }
 
-// reminderSchedule is each host's reminder list; hosts not in the config
-// (added at runtime later) have the defaults, as config.NewHost gives them.
-func reminderSchedule(cfg *config.Config) func(string) []time.Duration {
-	byHost := make(map[string][]time.Duration, len(cfg.Hosts))
-	for _, h := range cfg.Hosts {
-		if h.Reminders != nil {
-			byHost[h.Name] = h.Reminders
-		}
-	}
+// defaultReminders is the reminder list of the hosts the config does not
+// list: those added at runtime in the UI get the start's defaults, as
+// config.NewHost gives them (the UI builds them from the start's config).
+func defaultReminders(cfg *config.Config) func(string) []time.Duration {
 	defaults := cfg.Defaults.Reminders
-	return func(host string) []time.Duration {
-		if r, ok := byHost[host]; ok {
-			return r
-		}
-		return defaults
-	}
+	return func(string) []time.Duration { return defaults }
 }
 
 // checkBot asks Telegram once who the bot is, to say at start-up rather

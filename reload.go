@@ -37,10 +37,11 @@ func setupReload(a *app) {
 // reload reads the config again with the options of the start (config
 // file, targets, target files; '-f -' reuses what stdin gave then) and
 // applies its hosts: added ones are probed, removed ones dropped, changed
-// ones take their new settings, and the others keep their state,
-// statistics and running outages (see monitor.Monitor.Reload). Hosts added
-// at runtime stay. An invalid config changes nothing: the error is logged
-// and returned, and the running config goes on.
+// ones take their new settings (the alert path's reminders and parents
+// too), and the others keep their state, statistics and running outages
+// (see monitor.Monitor.Reload). Hosts added at runtime stay. An invalid
+// config changes nothing: the error is logged and returned, and the
+// running config goes on.
 //
 // Settings outside the host list (metrics, heartbeat, telegram, alerts)
 // need a restart; a reload that changes them says so.
@@ -82,6 +83,11 @@ func (a *app) reloadHosts(ctx context.Context) (*config.Config, monitor.ReloadRe
 		return nil, monitor.ReloadResult{}, errors.New("the new config has ICMP hosts, but downtime started with tcp:// targets only and has no ICMP socket: restart it to probe them")
 	}
 	res, err := a.runner.Reload(ctx, cfg.Hosts)
+	if err == nil && a.alerts != nil {
+		// The alert path reads each host's reminders and parent from the
+		// config: it takes the new ones in order with the transitions.
+		a.alerts.SetHosts(cfg.Hosts)
+	}
 	return cfg, res, err
 }
 

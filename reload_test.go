@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"downtime/config"
+	"downtime/internal/fakebot"
 	"downtime/monitor"
 	"downtime/store"
 )
@@ -222,5 +224,84 @@ func TestHeartbeatWhileRunning(t *testing.T) {
 	}
 	if out := strings.Join(p.output(), "\n"); strings.Contains(out, "s3cr3t") {
 		t.Errorf("the heartbeat URL's secret is in the log:\n%s", out)
+	}
+}
+
+// TestReloadGivesAlertsNewReminders: the alert path takes a reload's
+// reminders. alpha is down with reminders at 1 h; the file makes them 3 s
+// and adds bravo (down) with 2 s: both reminders come within seconds,
+// which the start's schedule (1 h, and the 10-minute default) would not
+// send. The fake Bot API on loopback stands in for Telegram.
+func TestReloadGivesAlertsNewReminders(t *testing.T) {
+	bot := fakebot.New(t, e2eToken)
+	alpha, bravo := deadTarget(t), deadTarget(t)
+	dir := t.TempDir()
+	conf := func(hosts ...[3]string) string {
+		var b strings.Builder
+		b.WriteString(alertConfig(bot, "4242"))
+		for _, h := range hosts {
+			fmt.Fprintf(&b, "\n[[host]]\nname = %q\naddress = %q\nreminders = [%q]\n", h[0], h[1], h[2])
+		}
+		return b.String()
+	}
+	cfgPath := writeFile(t, filepath.Join(dir, "hosts.toml"), conf([3]string{"alpha", alpha, "1h"}))
+	p := start(t, dir, "--no-ui", "--no-state", "-c", cfgPath)
+	p.waitFor(5*time.Second, `msg="alert sent"`, "hosts=alpha", "kind=down")
+
+	writeFile(t, cfgPath, conf([3]string{"alpha", alpha, "3s"}, [3]string{"bravo", bravo, "2s"}))
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	p.waitFor(5*time.Second, `msg="config reloaded"`, "added=1", "removed=0", "changed=1")
+	msgs := sentTexts(bot.WaitMessages(t, 4, 10*time.Second))
+	all := strings.Join(msgs, "\n")
+	for _, want := range []string{"🔴 bravo (" + bravo + ") is DOWN since", "🔴 bravo has been down for 00:00:02 (last reminder",
+		"🔴 alpha has been down for 00:00:0"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no %q in:\n%s", want, all)
+		}
+	}
+	p.stop(syscall.SIGTERM)
+	noToken(t, strings.Join(p.output(), "\n"), p.stderr.String())
+}
+
+// TestRuntimeHostGetsAlertsAndDefaultReminders: a host added while
+// running, as the UI's "a" adds it (config.NewHost with the start's
+// defaults, then Runner.Add), gets its DOWN and the default reminders.
+func TestRuntimeHostGetsAlertsAndDefaultReminders(t *testing.T) {
+	bot := fakebot.New(t, e2eToken)
+	dir := t.TempDir()
+	text := strings.Replace(alertConfig(bot, "4242", [2]string{"web", tcpTarget(t)}), "down_after = 2\n", "down_after = 2\nreminders = [\"2s\"]\n", 1)
+	cfgPath := writeFile(t, filepath.Join(dir, "hosts.toml"), text)
+	o, _, err := parseFlags("downtime", []string{"--no-ui", "--no-state", "-c", cfgPath}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(o, strings.NewReader(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(o, cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	if err := setupAlerts(a); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	target := deadTarget(t)
+	h, err := (&config.Config{Defaults: cfg.Defaults}).NewHost(target, "rt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.runner.Add(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	msgs := sentTexts(bot.WaitMessages(t, 2, 10*time.Second))
+	if !strings.HasPrefix(msgs[0], "🔴 rt ("+target+") is DOWN since ") || msgs[1] != "🔴 rt has been down for 00:00:02 (last reminder: no more until it recovers)" {
+		t.Errorf("messages:\n%s", strings.Join(msgs, "\n"))
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
+	"downtime/config"
 	"downtime/monitor"
 )
 
@@ -16,9 +18,15 @@ import (
 type Options struct {
 	// GroupWindow: transitions this close together go out as one message.
 	GroupWindow time.Duration
-	// Reminders returns a host's reminder schedule (outage ages); empty
-	// means none. Hosts not known to it get none.
+	// Reminders returns the reminder schedule (outage ages) of a host that
+	// Hosts does not list or lists with nil Reminders (hosts added at
+	// runtime: the defaults); empty means none, and so does a nil func.
 	Reminders func(host string) []time.Duration
+	// Hosts are the configured hosts: each one's Reminders (nil: those of
+	// the Reminders func; empty: none) and Parent. SetHosts replaces them
+	// after a reload. Hosts it does not list take their parent from their
+	// transitions.
+	Hosts []config.Host
 	// Notifier delivers the messages; nil writes them to Log (Telegram off).
 	Notifier Notifier
 	// Store keeps the outbox and the outages' alert state; nil keeps them
@@ -49,8 +57,16 @@ type Dispatcher struct {
 	out   *outbox
 
 	mu    sync.Mutex
-	inbox []monitor.Transition
+	inbox []input
 	wake  chan struct{}
+}
+
+// input is one item of the dispatcher's inbox: a transition, or (hosts
+// set) a new host set.
+type input struct {
+	t     monitor.Transition
+	hosts []config.Host
+	set   bool
 }
 
 // New builds a Dispatcher and loads what the store kept: the outages'
@@ -79,6 +95,7 @@ func New(o Options) (*Dispatcher, error) {
 	}
 	d.out = out
 	d.plan = newPlanner(o.GroupWindow, o.Reminders)
+	d.plan.setHosts(o.Hosts, d.clock.Now())
 	saved, err := d.store.HostAlerts()
 	if err != nil {
 		return nil, fmt.Errorf("read the alert state: %w", err)
@@ -89,9 +106,22 @@ func New(o Options) (*Dispatcher, error) {
 
 // Transition queues a transition or notice from the monitor. It returns at
 // once, whatever the state of Telegram, and never drops one.
-func (d *Dispatcher) Transition(t monitor.Transition) {
+func (d *Dispatcher) Transition(t monitor.Transition) { d.push(input{t: t}) }
+
+// SetHosts gives the dispatcher the configured hosts after a reload (see
+// Options.Hosts): their reminder schedules and parents from now on. Hosts
+// added at runtime, which a config does not list, keep theirs. An open
+// outage keeps the reminder steps already sent; a host whose new parent no
+// longer covers it is on its own. It returns at once and takes effect in
+// order with the transitions queued before it. Safe for concurrent use.
+func (d *Dispatcher) SetHosts(hosts []config.Host) {
+	d.push(input{hosts: slices.Clone(hosts), set: true})
+}
+
+// push queues in and wakes Run.
+func (d *Dispatcher) push(in input) {
 	d.mu.Lock()
-	d.inbox = append(d.inbox, t)
+	d.inbox = append(d.inbox, in)
 	d.mu.Unlock()
 	select {
 	case d.wake <- struct{}{}:
@@ -157,13 +187,17 @@ func (d *Dispatcher) step(now time.Time) {
 	d.out.commit(msgs, save, drop)
 }
 
-// drain hands the queued transitions to the planner.
+// drain hands the queued transitions and host sets to the planner.
 func (d *Dispatcher) drain(now time.Time) {
 	d.mu.Lock()
 	in := d.inbox
 	d.inbox = nil
 	d.mu.Unlock()
-	for _, t := range in {
-		d.plan.observe(t, now)
+	for _, x := range in {
+		if x.set {
+			d.plan.setHosts(x.hosts, now)
+			continue
+		}
+		d.plan.observe(x.t, now)
 	}
 }

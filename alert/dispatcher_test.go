@@ -277,9 +277,12 @@ func TestRefusedForGood(t *testing.T) {
 			if failed := st.Failed(); len(failed) != 1 || !strings.Contains(failed[1], f.Description) {
 				t.Errorf("kept as failed: %v", failed)
 			}
-			if !strings.Contains(logs.String(), `msg="alert delivery failed" err="telegram: `+
-				strings.TrimPrefix(refused.Reply, "")+" "+f.Description+`"`) {
-				t.Errorf("log:\n%s", logs)
+			// Not retried, and the line says so: no retry_in=, but when the
+			// next message goes and what to fix.
+			if want := `msg="alert delivery failed" err="telegram: ` + refused.Reply + " " + f.Description +
+				`" hosts=a kind=down kept="failed, not retried" next_alert_in=30s fix="check [telegram] token and chat_id`; !strings.Contains(logs.String(), want) ||
+				strings.Contains(logs.String(), "retry_in=") {
+				t.Errorf("log lacks %s:\n%s", want, logs)
 			}
 
 			// The config is fixed; the next message waits the hold-off

@@ -205,11 +205,16 @@ func render(downs, reminders, ups []*line, now time.Time) []Message {
 	count := func(ls []*line) int {
 		n := 0
 		for _, l := range ls {
-			n += len(l.hosts)
+			n += len(l.hosts) - l.still
 		}
 		return n
 	}
+	// The hosts an UP line names as still down count as still down: the
+	// summary is what a notification shows, and "2 UP" must not hide one.
 	nd, nr, nu := count(downs), count(reminders), count(ups)
+	for _, l := range ups {
+		nr += l.still
+	}
 	var units []*line
 	if nd+nr+nu > 1 {
 		var parts []string

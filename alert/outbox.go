@@ -17,6 +17,7 @@ const (
 	backoffMax   = 30 * time.Second // retries never wait longer, so a message arrives within this of Telegram's return
 	holdOff      = 30 * time.Second // after a refusal of the bot or chat, before the next message
 	keepSent     = 30 * 24 * time.Hour
+	pruneEvery   = 24 * time.Hour // while running: in memory (--no-state) sent messages would pile up
 )
 
 // outbox delivers messages in the order they were made, at least once.
@@ -47,7 +48,8 @@ type outbox struct {
 	sentN    uint64  // delivered since the start
 	attemptN uint64  // failed tries since the start, refusals included
 
-	recent []time.Time // when the last perMinute sends happened (Run's goroutine only)
+	recent   []time.Time // when the last perMinute sends happened (run's goroutine only)
+	prunedAt time.Time   // the last PruneOutbox (run's goroutine only)
 }
 
 // newOutbox loads the pending messages of st.
@@ -116,15 +118,13 @@ func (o *outbox) status() Status {
 	return s
 }
 
-// run sends until ctx ends. A message being sent when ctx ends stays
+// run sends until ctx ends. A message whose try ctx cut short stays
 // pending for the next start.
 func (o *outbox) run(ctx context.Context) {
-	if err := o.store.PruneOutbox(o.clock.Now().Add(-keepSent)); err != nil {
-		o.log.Warn("old alerts not pruned", "err", err)
-	}
 	var next time.Time // no try before this
 	backoff := time.Duration(0)
 	for {
+		o.prune()
 		m, ok := o.head()
 		if !ok {
 			select {
@@ -149,9 +149,11 @@ func (o *outbox) run(ctx context.Context) {
 
 		err := o.notifier.Send(ctx, m)
 		now = o.clock.Now()
-		if ctx.Err() != nil {
-			return // shutting down: whatever happened, it stays pending
+		if err != nil && ctx.Err() != nil {
+			return // shutting down cut the try short: it stays pending
 		}
+		// Accepted, even if ctx ended meanwhile: it is marked sent, so that
+		// it does not go a second time after the restart.
 		o.sent(now)
 		var apiErr *APIError
 		switch {
@@ -184,15 +186,18 @@ func (o *outbox) run(ctx context.Context) {
 			// would meet the next message too: it waits holdOff, so that a
 			// broken config costs one request every 30 s, not a burst, and
 			// the messages made once someone fixes it still go.
+			// The log line says so (kept=, never retry_in=), and when the
+			// next message goes.
 			backoff = 0
+			attrs := []any{"err", err.Error(), "hosts", hostsAttr(m.Hosts), "kind", m.Kind, "kept", "failed, not retried"}
 			wait := o.gap
 			if !apiErr.aboutMessage() {
 				wait = holdOff
+				attrs = append(attrs, "next_alert_in", wait.String(), "fix", refusalFix)
 			}
 			next = now.Add(wait)
 			o.done(m, now, err.Error())
-			o.log.Error("alert delivery failed", "err", err.Error(), "hosts", hostsAttr(m.Hosts), "kind", m.Kind,
-				"kept", "failed, not retried")
+			o.log.Error("alert delivery failed", attrs...)
 
 		default:
 			// A network error or a 5xx: retried with a capped backoff.
@@ -202,6 +207,22 @@ func (o *outbox) run(ctx context.Context) {
 		}
 	}
 }
+
+// prune deletes the messages sent or given up more than keepSent ago: at
+// the start, then once every pruneEvery.
+func (o *outbox) prune() {
+	now := o.clock.Now()
+	if !o.prunedAt.IsZero() && now.Sub(o.prunedAt) < pruneEvery {
+		return
+	}
+	o.prunedAt = now
+	if err := o.store.PruneOutbox(now.Add(-keepSent)); err != nil {
+		o.log.Warn("old alerts not pruned", "err", err)
+	}
+}
+
+// refusalFix is the fix= of a refusal of the bot or the chat.
+const refusalFix = "check [telegram] token and chat_id, and that the bot is still in the chat; then run: downtime telegram test -c CONFIG"
 
 func nextBackoff(b time.Duration) time.Duration {
 	if b <= 0 {

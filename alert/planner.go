@@ -1,10 +1,12 @@
 package alert
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"downtime/config"
 	"downtime/monitor"
 )
 
@@ -31,15 +33,28 @@ import (
 //   - Reminders come due at DownSince + each step; a step missed (the
 //     process was stopped) is sent once with the real age, never once per
 //     missed step. Paused outages get none.
+//   - A host down, not covered and not paused is told within a window: if
+//     it was left untold (it lost its parent to a reload or a removal, or
+//     was resumed after a restart that lost its DOWN), it gets its DOWN.
+//   - The configured hosts (setHosts) give each host its reminder schedule
+//     and its parent; a reload changes them in order with the transitions.
 type planner struct {
 	window   time.Duration
-	schedule func(host string) []time.Duration
+	defaults func(host string) []time.Duration // the schedule of a host conf does not list
 
+	conf    map[string]hostConf   // the configured hosts, by name
 	hosts   map[string]*hostState // open outages, and hosts with news in the window
 	dormant map[string]HostAlert  // saved outages the monitor has not restored yet
 	parents map[string]bool       // hosts named as a parent, so far
 	win     *window               // nil when none is open
 	dirty   map[string]bool       // hosts whose saved record must be written or dropped
+}
+
+// hostConf is what the config says of a host.
+type hostConf struct {
+	reminders []time.Duration // nil: the defaults
+	parent    string
+	runtime   bool // added at runtime: a reloaded config does not list it
 }
 
 // hostState is the planner's view of one host.
@@ -78,13 +93,14 @@ type event struct {
 	covered bool      // the host's parent was down at the time
 }
 
-func newPlanner(window time.Duration, schedule func(string) []time.Duration) *planner {
-	if schedule == nil {
-		schedule = func(string) []time.Duration { return nil }
+func newPlanner(window time.Duration, defaults func(string) []time.Duration) *planner {
+	if defaults == nil {
+		defaults = func(string) []time.Duration { return nil }
 	}
 	return &planner{
 		window:   window,
-		schedule: schedule,
+		defaults: defaults,
+		conf:     make(map[string]hostConf),
 		hosts:    make(map[string]*hostState),
 		dormant:  make(map[string]HostAlert),
 		parents:  make(map[string]bool),
@@ -119,7 +135,9 @@ func (p *planner) load(saved []HostAlert, open map[string]time.Time, end func(ho
 	}
 }
 
-// state returns the planner's record of a host, creating it.
+// state returns the planner's record of a host, creating it. The parent
+// of a configured host is the config's (a transition made before a reload
+// may still name the old one); others take the transition's.
 func (p *planner) state(name, address, parent string) *hostState {
 	h := p.hosts[name]
 	if h == nil {
@@ -129,13 +147,113 @@ func (p *planner) state(name, address, parent string) *hostState {
 	if address != "" {
 		h.address = address
 	}
-	if parent != "" || address != "" {
+	if c, ok := p.conf[name]; ok {
+		parent = c.parent
+		h.parent = parent
+	} else if parent != "" || address != "" {
 		h.parent = parent
 	}
 	if parent != "" {
 		p.parents[parent] = true
 	}
 	return h
+}
+
+// schedule is host's reminder schedule.
+func (p *planner) schedule(host string) []time.Duration {
+	if c, ok := p.conf[host]; ok && c.reminders != nil {
+		return c.reminders
+	}
+	return p.defaults(host)
+}
+
+// setHosts takes the configured hosts: at start-up, and after a reload.
+// A host it lists takes its reminders (nil: the defaults) and parent; a
+// host added at runtime, which a config never lists, keeps what it had.
+//
+// An open outage keeps the reminder steps already sent: a step of the new
+// schedule at or before the last one sent is done, the next one comes when
+// due (at once if it is past: sent once, with the real age). A host that
+// its new parent no longer covers is on its own from now: if it was told,
+// the steps passed meanwhile are not sent late (as when a parent
+// recovers); if it never was, due gives it its DOWN.
+func (p *planner) setHosts(hosts []config.Host, now time.Time) {
+	next := make(map[string]hostConf, len(hosts))
+	for name, c := range p.conf {
+		if c.runtime {
+			next[name] = c
+		}
+	}
+	for _, h := range hosts {
+		next[h.Name] = hostConf{reminders: slices.Clone(h.Reminders), parent: h.Parent, runtime: h.Origin == config.OriginRuntime}
+	}
+	type before struct {
+		sched   []time.Duration
+		covered bool
+	}
+	was := make(map[*hostState]before, len(p.hosts))
+	for _, h := range p.hosts {
+		was[h] = before{p.schedule(h.name), p.covered(h)}
+	}
+	p.conf = next
+	for _, h := range p.hosts {
+		if c, ok := next[h.name]; ok && c.parent != h.parent {
+			h.parent = c.parent
+			if c.parent != "" {
+				p.parents[c.parent] = true
+			}
+			p.dirty[h.name] = true
+		}
+	}
+	for _, h := range p.hosts {
+		if !h.down {
+			continue
+		}
+		b := was[h]
+		if s := p.schedule(h.name); !slices.Equal(s, b.sched) {
+			p.reschedule(h, b.sched, s)
+		}
+		if b.covered && !p.covered(h) && h.told {
+			h.reminded = max(h.reminded, p.passed(h, now))
+			p.dirty[h.name] = true
+		}
+	}
+}
+
+// reschedule carries h's reminder steps done from schedule old to new: the
+// steps of new at or before the last one done are done.
+func (p *planner) reschedule(h *hostState, old, new []time.Duration) {
+	carry := func(done int) int {
+		if done <= 0 || len(old) == 0 {
+			return 0
+		}
+		last := old[min(done, len(old))-1]
+		n := 0
+		for _, s := range new {
+			if s <= last {
+				n++
+			}
+		}
+		return n
+	}
+	h.reminded = carry(h.reminded)
+	p.dirty[h.name] = true
+	if !p.inWindow(h.name) {
+		return
+	}
+	if n := p.win.byHost[h.name]; n.reminder {
+		// The reminder waiting in the window: what it does under the new
+		// schedule, if it is still owed at all.
+		n.steps = 0
+		for _, s := range new {
+			if s <= n.age {
+				n.steps++
+			}
+		}
+		if n.steps <= h.reminded {
+			n.reminder = false
+		}
+	}
 }
 
 // news returns h's news in the open window, opening one at now if needed.
@@ -169,6 +287,11 @@ func (p *planner) observe(t monitor.Transition, now time.Time) {
 	case monitor.NoticeRemoved:
 		delete(p.dormant, t.Host)
 		if h := p.hosts[t.Host]; h != nil {
+			if h.down {
+				// The hosts it covered are on their own from now on, as
+				// when it recovers; due tells those never told.
+				p.settleBehind(h, now)
+			}
 			h.removed, h.down = true, false
 			if !p.inWindow(h.name) {
 				delete(p.hosts, h.name)
@@ -190,7 +313,12 @@ func (p *planner) observe(t monitor.Transition, now time.Time) {
 		// Restored at start-up. A told outage goes on (its reminders
 		// catch up in due); one never told gets its DOWN now, since the
 		// original one was still in a window when the process stopped.
-		if h := p.restore(t); !h.told {
+		// The monitor restores only unpaused outages this way (a paused
+		// one waits for NoticeResumed): a record saying paused lost the
+		// resume's notice.
+		h := p.restore(t)
+		h.paused = false
+		if !h.told {
 			n := p.news(h, now)
 			n.events = append(n.events, event{down: true, at: t.DownSince, since: t.DownSince})
 		}
@@ -286,6 +414,16 @@ func (p *planner) reminderDue(h *hostState) (time.Time, bool) {
 	return h.downSince.Add(s[h.reminded]), true
 }
 
+// untold reports whether h is down and on its own (not covered, not
+// paused) but was never told, with no news in the window to tell it and no
+// parent's news there that will name it: it lost its parent (a reload, a
+// removal) while covered and unnamed, or it was resumed after a restart
+// that lost its DOWN.
+func (p *planner) untold(h *hostState) bool {
+	return h.down && !h.told && !h.paused && !h.removed && !p.covered(h) &&
+		!p.inWindow(h.name) && (h.parent == "" || !p.inWindow(h.parent))
+}
+
 // covered reports whether h's parent is down.
 func (p *planner) covered(h *hostState) bool {
 	par := p.hosts[h.parent]
@@ -324,9 +462,10 @@ func (p *planner) next() time.Time {
 	return next
 }
 
-// due puts the reminders that came due into the window and, when the
-// window has closed, returns its messages.
+// due puts the DOWN of untold hosts and the reminders that came due into
+// the window and, when the window has closed, returns its messages.
 func (p *planner) due(now time.Time) []Message {
+	p.tellUntold(now)
 	for _, h := range p.hosts {
 		at, ok := p.reminderDue(h)
 		if !ok || at.After(now) || (p.inWindow(h.name) && p.win.byHost[h.name].reminder) {
@@ -338,9 +477,21 @@ func (p *planner) due(now time.Time) []Message {
 		n.steps = p.passed(h, now)   // every step missed is covered by this one reminder
 	}
 	if p.win != nil && !now.Before(p.win.closes) {
-		return p.flush(now)
+		msgs := p.flush(now)
+		p.tellUntold(now) // those the flush left on their own (a parent removed in the window)
+		return msgs
 	}
 	return nil
+}
+
+// tellUntold gives each untold host its DOWN in the window.
+func (p *planner) tellUntold(now time.Time) {
+	for _, h := range p.hosts {
+		if p.untold(h) {
+			n := p.news(h, now)
+			n.events = append(n.events, event{down: true, at: h.downSince, since: h.downSince})
+		}
+	}
 }
 
 // flushNow closes the window at once (shutting down).
@@ -386,7 +537,8 @@ type line struct {
 	dur   time.Duration // up: outage; reminder: age
 	last  bool          // reminder: the last one
 
-	back []string // up: hosts behind it that recovered with it
+	back  []string // up: hosts behind it that recovered with it
+	still int      // up: how many of hosts are named as still down behind it
 }
 
 // flush closes the window at now and renders its messages.
@@ -474,6 +626,9 @@ func (p *planner) flush(now time.Time) []Message {
 	still := map[string][]string{}
 	for _, c := range p.sortedDown() {
 		if !p.covered(c) {
+			if _, own := downOf[c.name]; own {
+				continue // its own line says it is down
+			}
 			if a := p.ancestorUp(c, upOf); a != "" {
 				still[a] = append(still[a], c.name)
 				c.told = true
@@ -514,6 +669,7 @@ func (p *planner) flush(now time.Time) []Message {
 		if kids := still[name]; len(kids) > 0 {
 			l.more = append(l.more, "└ still down behind it: "+names(kids))
 			l.hosts = append(l.hosts, kids...)
+			l.still = len(kids)
 			l.plain = false
 		}
 	}

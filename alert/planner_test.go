@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"downtime/config"
 	"downtime/monitor"
 )
 
@@ -439,4 +440,194 @@ func TestParentsRecoverTogether(t *testing.T) {
 	if strings.Count(msg, "\n") != 2 { // the summary, the line, its continuation
 		t.Errorf("more than the uplink line and its continuation:\n%s", msg)
 	}
+}
+
+// confHosts lists hosts for setHosts: each with the user's schedule and
+// the parent parents gives it.
+func confHosts(parents map[string]string, names ...string) []config.Host {
+	hs := make([]config.Host, len(names))
+	for i, n := range names {
+		hs[i] = config.Host{Name: n, Address: addr(n), Parent: parents[n], Reminders: userSchedule, Origin: config.OriginFile}
+	}
+	return hs
+}
+
+// TestReloadChangesParents: db1 went down behind core after core's DOWN
+// went out, so nobody has heard of it; a reload takes its parent away: it
+// gets its own DOWN (with the outage's real start) and reminders. web,
+// told on its own, gets core as parent: its reminders stop, core's name it.
+func TestReloadChangesParents(t *testing.T) {
+	pl := newPlan(t, nil)
+	names := []string{"core", "app", "db1", "web"}
+	pl.p.setHosts(confHosts(map[string]string{"app": "core", "db1": "core"}, names...), pl.now)
+	pl.down("core", "app")
+	pl.expect(pl.wait(groupWin), "🔴 core (core.lan) is DOWN", "unreachable too: app")
+	pl.wait(time.Minute - groupWin)
+	pl.down("db1", "web")
+	if msg := pl.expect(pl.wait(groupWin), "🔴 web (web.lan) is DOWN since 2026-11-26 21:05:05 UTC"); strings.Contains(msg, "db1") {
+		t.Fatalf("db1 named while core covers it:\n%s", msg)
+	}
+	pl.expectNone(pl.wait(4 * time.Minute))
+
+	pl.p.setHosts(confHosts(map[string]string{"app": "core", "web": "core"}, names...), pl.now)
+	pl.expect(pl.wait(groupWin), "🔴 db1 (db1.lan) is DOWN since 2026-11-26 21:05:05 UTC")
+	pl.expect(pl.wait(t0.Add(10*time.Minute+groupWin).Sub(pl.now)),
+		"🔴 core has been down for 00:10:00", "└ behind it, still unreachable: app, web")
+	msg := pl.expect(pl.wait(time.Minute), "🔴 db1 has been down for 00:10:00")
+	if strings.Contains(msg, "web") {
+		t.Errorf("web, behind core now, has a reminder of its own:\n%s", msg)
+	}
+}
+
+// TestReloadUncoversAToldHost: app was named under core's DOWN; at 25 min
+// a reload takes its parent away. Its 10-minute step passed while core
+// covered it (core's reminder named it): it is not sent late; its next
+// reminder is at 30 min.
+func TestReloadUncoversAToldHost(t *testing.T) {
+	pl := newPlan(t, nil)
+	pl.p.setHosts(confHosts(map[string]string{"app": "core"}, "core", "app"), pl.now)
+	pl.down("core", "app")
+	pl.expect(pl.wait(groupWin), "unreachable too: app")
+	pl.expect(pl.wait(10*time.Minute), "🔴 core has been down for 00:10:00", "still unreachable: app")
+	pl.wait(t0.Add(25 * time.Minute).Sub(pl.now))
+	pl.p.setHosts(confHosts(nil, "core", "app"), pl.now)
+	pl.expectNone(pl.wait(5*time.Minute - time.Second))
+	pl.expect(pl.wait(time.Second+groupWin), "🔴 core has been down for 00:30:00", "🔴 app has been down for 00:30:00")
+}
+
+// TestConfiguredParentWins: a transition made before a reload names the
+// old parent; the reload's parent stands, so db1, whose new config has no
+// parent, is not hidden behind core.
+func TestConfiguredParentWins(t *testing.T) {
+	pl := newPlan(t, nil)
+	pl.p.setHosts(confHosts(nil, "core", "db1"), pl.now)
+	pl.down("core")
+	pl.expect(pl.wait(groupWin), "core")
+	pl.parents["db1"] = "core" // what the stale transition says
+	pl.down("db1")
+	pl.expect(pl.wait(groupWin), "🔴 db1 (db1.lan) is DOWN")
+}
+
+// TestParentRemovedChildTold: app was named under core's DOWN; db1 went
+// down behind core after that, and core has no reminders to name it in, so
+// nobody has heard of it. At 25 min core is
+// removed (by a reload, which changes their parents too: the notice may
+// come first). db1 gets its own DOWN at once; app's 10-minute step, which
+// passed while core covered it, is not sent late: its next reminder is at
+// 30 min.
+func TestParentRemovedChildTold(t *testing.T) {
+	pl := newPlan(t, map[string][]time.Duration{"core": {}})
+	pl.parents["app"] = "core"
+	pl.parents["db1"] = "core"
+	pl.down("core", "app")
+	pl.expect(pl.wait(groupWin), "core", "unreachable too: app")
+	pl.wait(time.Minute)
+	pl.down("db1")
+	pl.expectNone(pl.wait(time.Minute))
+	pl.wait(t0.Add(25 * time.Minute).Sub(pl.now))
+	pl.notice("core", monitor.NoticeRemoved)
+	if msg := pl.expect(pl.wait(groupWin), "🔴 db1 (db1.lan) is DOWN since 2026-11-26 21:05:10 UTC"); strings.Contains(msg, "app") {
+		t.Errorf("app's passed step sent late:\n%s", msg)
+	}
+	pl.expect(pl.wait(t0.Add(30*time.Minute+groupWin).Sub(pl.now)), "🔴 app has been down for 00:30:00")
+	pl.expect(pl.wait(time.Minute+groupWin), "🔴 db1 has been down for 00:30:00")
+}
+
+// TestResumedAfterLostDown: the process was killed while a host's DOWN
+// waited in its window, and the host had been paused meanwhile: after the
+// restart no record says it was told. Resumed, it gets its DOWN.
+func TestResumedAfterLostDown(t *testing.T) {
+	pl := newPlan(t, nil)
+	pl.now = t0.Add(time.Hour)
+	pl.since["db1"] = t0
+	pl.p.load(nil, map[string]time.Time{"db1": t0}, nil, pl.now)
+	pl.expectNone(pl.wait(time.Minute))
+	pl.notice("db1", monitor.NoticeResumed)
+	pl.expect(pl.wait(groupWin), "🔴 db1 (db1.lan) is DOWN since 2026-11-26 21:04:05 UTC")
+}
+
+// TestSummaryCountsHostsStillDown: the summary line is what a phone's
+// notification shows. When core recovers with db1 still down behind it,
+// it says one is UP and one still down, never "2 UP".
+func TestSummaryCountsHostsStillDown(t *testing.T) {
+	pl := newPlan(t, nil)
+	pl.parents["db1"] = "core"
+	pl.parents["web"] = "core"
+	pl.down("db1")
+	pl.expect(pl.wait(groupWin), "🔴 db1 (db1.lan) is DOWN")
+	pl.wait(time.Minute)
+	pl.down("core", "web")
+	pl.expect(pl.wait(groupWin), "🔴 3 DOWN", "🔴 core (core.lan) is DOWN", "unreachable too: db1, web")
+	pl.wait(time.Minute)
+	pl.up("core", "web")
+	msg := pl.expect(pl.wait(groupWin), "🟢 core is UP after", "└ back with it: web", "└ still down behind it: db1")
+	if first, _, _ := strings.Cut(msg, "\n"); first != "🔴 1 still down · 🟢 2 UP" {
+		t.Errorf("summary %q, want 🔴 1 still down · 🟢 2 UP", first)
+	}
+}
+
+// TestOwnDownLineNotRepeated: db1 went down behind core after core's
+// DOWN went out; core comes back within db1's window. db1's own DOWN line
+// says it is down: it is not named again under core's UP, nor counted
+// as UP.
+func TestOwnDownLineNotRepeated(t *testing.T) {
+	pl := newPlan(t, nil)
+	pl.parents["db1"] = "core"
+	pl.down("core")
+	pl.expect(pl.wait(groupWin), "core")
+	pl.wait(time.Minute)
+	pl.down("db1")
+	pl.now = pl.now.Add(time.Second)
+	pl.up("core")
+	msg := pl.expect(pl.wait(groupWin), "🔴 1 DOWN · 🟢 1 UP\n🔴 db1 (db1.lan) is DOWN since", "🟢 core is UP after")
+	if strings.Count(msg, "db1") != 2 { // its name and its address
+		t.Errorf("db1 named twice:\n%s", msg)
+	}
+}
+
+// TestRestoredIsNotPaused: the record says paused (the resume's notice was
+// lost when the process was killed), but the monitor restores the outage
+// unpaused: a paused host is not restored, it waits for its resume. The
+// monitor's word stands: the reminders go on.
+func TestRestoredIsNotPaused(t *testing.T) {
+	pl := newPlan(t, nil)
+	pl.now = t0.Add(5 * time.Minute)
+	pl.p.load([]HostAlert{{Host: "db1", DownSince: t0, Told: true, Paused: true}}, map[string]time.Time{"db1": t0}, nil, pl.now)
+	pl.p.observe(monitor.Transition{Host: "db1", Address: addr("db1"), From: monitor.Down, To: monitor.Down,
+		At: pl.now, DownSince: t0, Restored: true}, pl.now)
+	pl.expect(pl.wait(10*time.Minute), "🔴 db1 has been down for 00:10:00")
+}
+
+// TestUntoldAfterAFlushIsScheduled: db1 is down behind core, unnamed;
+// core's reminder (which would name it) is in its window when core is
+// removed. The window's flush has nothing to say, and leaves db1 on its
+// own and untold: the planner must ask to be woken for its DOWN, not wait
+// for some other news.
+func TestUntoldAfterAFlushIsScheduled(t *testing.T) {
+	pl := newPlan(t, map[string][]time.Duration{"core": {10 * time.Minute}})
+	pl.parents["db1"] = "core"
+	pl.down("core")
+	pl.expect(pl.wait(groupWin), "core")
+	pl.wait(time.Minute)
+	pl.down("db1")
+	pl.expectNone(pl.wait(time.Minute))
+	pl.wait(t0.Add(10 * time.Minute).Sub(pl.now))
+	if !pl.p.inWindow("core") {
+		t.Fatal("core's reminder is not in a window")
+	}
+	pl.notice("core", monitor.NoticeRemoved)
+	pl.now = pl.p.win.closes
+	for _, m := range pl.p.due(pl.now) {
+		t.Errorf("the window of a removed host made %q", m.Text)
+	}
+	next := pl.p.next()
+	if next.IsZero() {
+		t.Fatal("db1 is down, on its own and untold, and the planner asks never to be woken")
+	}
+	pl.now = next
+	var got []string
+	for _, m := range pl.p.due(pl.now) {
+		got = append(got, m.Text)
+	}
+	pl.expect(got, "🔴 db1 (db1.lan) is DOWN since 2026-11-26 21:05:10 UTC")
 }

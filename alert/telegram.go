@@ -65,9 +65,11 @@ func (e *APIError) Error() string {
 // Is makes errors.Is(err, ErrRefused) true for a refusal for good.
 func (e *APIError) Is(target error) bool { return target == ErrRefused && e.Refused() }
 
-// Refused reports a refusal for good: a redirect or a 4xx other than 429.
+// Refused reports a refusal for good: a redirect or a 4xx other than 429
+// and 408 (a proxy in front of the Bot API gave up waiting for the
+// request: the same request may well succeed).
 func (e *APIError) Refused() bool {
-	return e.Code >= 300 && e.Code < 500 && e.Code != http.StatusTooManyRequests
+	return e.Code >= 300 && e.Code < 500 && e.Code != http.StatusTooManyRequests && e.Code != http.StatusRequestTimeout
 }
 
 // aboutMessage reports a refusal of this message alone (it cannot be
