@@ -31,6 +31,8 @@ type app struct {
 	transitionSinks []func(monitor.Transition)
 	// services run beside the monitor until the context ends.
 	services []func(ctx context.Context) error
+	// reloadMu serializes reloads (SIGHUP, the UI's r key).
+	reloadMu sync.Mutex
 	// snapshots, when set, reads the monitor's snapshots (the UI);
 	// otherwise they are drained.
 	snapshots func(ctx context.Context, ch <-chan monitor.Snapshot)

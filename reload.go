@@ -48,6 +48,10 @@ func setupReload(a *app) {
 //
 // SIGHUP calls it; the UI's reload key may call it too, from any goroutine.
 func (a *app) reload() (monitor.ReloadResult, error) {
+	// SIGHUP and the UI's r key may overlap: one reload at a time keeps the
+	// monitor and the alert path on the same host set.
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
 	cfg, res, err := a.reloadHosts(context.Background())
 	if err != nil {
 		a.log.Error("reload failed", "err", err)

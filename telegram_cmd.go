@@ -168,6 +168,8 @@ func explainTelegram(err error, tg *alert.Telegram, cfg *config.Config) string {
 			"Find the chat id where the webhook's updates arrive, or remove the webhook (deleteWebhook) and write to the bot again.", said)
 	case apiErr != nil && apiErr.Code == http.StatusTooManyRequests:
 		return fmt.Sprintf("Telegram asks to wait %s before the next message (it said %q); try again then.", apiErr.RetryAfter, said)
+	case apiErr != nil && apiErr.Code == http.StatusRequestTimeout:
+		return fmt.Sprintf("the request timed out on its way (it said %q), often at a proxy; try again. Alerts retry on their own.", said)
 	case apiErr != nil && apiErr.Code >= 500:
 		return fmt.Sprintf("the Bot API server had a problem (it said %q); that is usually brief: try again in a minute.", said)
 	case apiErr != nil:
