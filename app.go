@@ -182,6 +182,7 @@ func monitorHosts(ctx context.Context, o *options, cfg *config.Config, stdout, s
 		a.log.Error("monitor failed", "err", err)
 		return exitFailure
 	}
-	a.log.Info("monitor stopped")
+	st := a.engine.Stats()
+	a.log.Info("monitor stopped", "sent", st.Sent, "received", st.Received, "ignored", st.Ignored)
 	return exitOK
 }

@@ -149,7 +149,8 @@ func runUI(ctx context.Context, o *options, cfg *config.Config, stdin io.Reader,
 		fmt.Fprintf(stderr, "downtime: %v\n", err)
 		return exitFailure
 	}
-	a.log.Info("monitor stopped")
+	st := a.engine.Stats()
+	a.log.Info("monitor stopped", "sent", st.Sent, "received", st.Received, "ignored", st.Ignored)
 	return exitOK
 }
 
