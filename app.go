@@ -162,6 +162,29 @@ func (a *app) run(ctx context.Context) error {
 	return runErr
 }
 
+// setupServices plugs in what runs beside the monitor: alerts, metrics,
+// the heartbeat and, when reloadOnHUP, the SIGHUP reload (the UI takes
+// SIGHUP as the terminal going away and reloads with its r key instead).
+func (a *app) setupServices(reloadOnHUP bool) error {
+	if err := setupAlerts(a); err != nil {
+		return err
+	}
+	if err := setupMetrics(a, a.alertStats()); err != nil {
+		return err
+	}
+	if reloadOnHUP {
+		setupReload(a)
+	}
+	setupHeartbeat(a)
+	return nil
+}
+
+// logStarted writes the start line.
+func (a *app) logStarted(extra ...any) {
+	attrs := []any{"hosts", len(a.cfg.Hosts), "icmp", a.engine.Mode(), "state", a.statePath, "telegram", onOff(a.cfg.Telegram.Enabled())}
+	a.log.Info("monitor started", append(attrs, extra...)...)
+}
+
 // monitorHosts is headless mode: run until ctx is cancelled.
 func monitorHosts(ctx context.Context, o *options, cfg *config.Config, stdout, stderr io.Writer) int {
 	a, err := newApp(o, cfg, stdout)
@@ -169,15 +192,10 @@ func monitorHosts(ctx context.Context, o *options, cfg *config.Config, stdout, s
 		return reportError(stderr, err)
 	}
 	defer a.close()
-	if err := setupAlerts(a); err != nil {
+	if err := a.setupServices(true); err != nil {
 		return reportError(stderr, err)
 	}
-	if err := setupMetrics(a, a.alertStats()); err != nil {
-		return reportError(stderr, err)
-	}
-	setupReload(a)
-	setupHeartbeat(a)
-	a.log.Info("monitor started", "hosts", len(cfg.Hosts), "icmp", a.engine.Mode(), "state", a.statePath, "telegram", onOff(cfg.Telegram.Enabled()))
+	a.logStarted()
 	if err := a.run(ctx); err != nil {
 		a.log.Error("monitor failed", "err", err)
 		return exitFailure

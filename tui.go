@@ -54,18 +54,12 @@ func runUI(ctx context.Context, o *options, cfg *config.Config, stdin io.Reader,
 		return reportError(stderr, err)
 	}
 	defer a.close()
-	// The services of headless mode (see monitorHosts), but for the
-	// SIGHUP reload: here SIGHUP means the terminal hung up, and the UI
-	// quits, as full-screen programs do. The UI's "r" key reloads.
-	if err := setupAlerts(a); err != nil {
+	// Here SIGHUP means the terminal hung up, and the UI quits, as
+	// full-screen programs do. The UI's "r" key reloads.
+	if err := a.setupServices(false); err != nil {
 		return reportError(stderr, err)
 	}
-	if err := setupMetrics(a, a.alertStats()); err != nil {
-		return reportError(stderr, err)
-	}
-	setupHeartbeat(a)
-	a.log.Info("monitor started", "hosts", len(cfg.Hosts), "icmp", a.engine.Mode(), "state", a.statePath,
-		"telegram", onOff(cfg.Telegram.Enabled()), "ui", "on")
+	a.logStarted("ui", "on")
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
