@@ -145,15 +145,18 @@ func (a *app) run(ctx context.Context) error {
 			}
 		}
 	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if a.snapshots != nil {
-			a.snapshots(ctx, a.runner.Snapshots())
-		}
-		for range a.runner.Snapshots() {
-		}
-	}()
+	// Only the UI reads snapshots; headless, the runner builds none. The UI
+	// subscribes before Run, so its first snapshot comes at once.
+	if a.snapshots != nil {
+		snaps := a.runner.Snapshots()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.snapshots(ctx, snaps)
+			for range snaps { // until the runner stops
+			}
+		}()
+	}
 	runErr := a.runner.Run(ctx, results)
 	wg.Wait()
 	if err := <-engineErr; err != nil && runErr == nil {

@@ -115,7 +115,7 @@ func (m *Monitor) reload(hosts []config.Host) (ReloadResult, reloadPlan, error) 
 		if h.hasOutage() {
 			plan.notices = append(plan.notices, h.notice(NoticeRemoved, h.state, now))
 		}
-		delete(m.byID, h.id)
+		m.byID[h.id] = nil
 		if h.state != Paused {
 			plan.stop = append(plan.stop, h.id)
 		}

@@ -55,6 +55,13 @@ type harness struct {
 
 func startRunner(t *testing.T, m *Monitor, opts RunnerOptions) *harness {
 	t.Helper()
+	return startRunnerSub(t, m, opts, false)
+}
+
+// startRunnerSub is startRunner; with noSubscribe, nobody asks for
+// snapshots before Run starts (headless).
+func startRunnerSub(t *testing.T, m *Monitor, opts RunnerOptions, noSubscribe bool) *harness {
+	t.Helper()
 	h := &harness{
 		eng:     &fakeEngine{},
 		results: make(chan probe.Result), // unbuffered: a send returns once Run took it
@@ -65,6 +72,9 @@ func startRunner(t *testing.T, m *Monitor, opts RunnerOptions) *harness {
 		opts.Ticks = h.ticks
 	}
 	h.r = NewRunner(m, h.eng, opts)
+	if !noSubscribe {
+		h.r.Snapshots() // subscribed before Run, as the UI is
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	go func() { h.done <- h.r.Run(ctx, h.results) }()
@@ -320,5 +330,31 @@ func TestRunnerRunOnce(t *testing.T) {
 	recv(t, h.r.Snapshots())
 	if err := h.r.Run(context.Background(), nil); err == nil {
 		t.Error("a second Run did not fail")
+	}
+}
+
+// TestRunnerNoSnapshotsUnlessAsked: headless, nobody reads snapshots, and
+// the runner builds none however many results and ticks come; the first
+// tick after someone asks publishes one.
+func TestRunnerNoSnapshotsUnlessAsked(t *testing.T) {
+	h := startRunnerSub(t, New(newClock(), []config.Host{hostCfg("a", 3, 1), hostCfg("b", 3, 1)}, nil), RunnerOptions{}, true)
+	for i := range 100 {
+		send(t, h.results, okResult(probe.HostID(i%2+1), time.Millisecond))
+		if i%10 == 0 {
+			send(t, h.ticks, time.Time{})
+		}
+	}
+	h.sync(t)
+	if got := h.r.published.Load(); got != 0 {
+		t.Fatalf("%d snapshots published with nobody reading them, want 0", got)
+	}
+	if s, err := h.r.Snapshot(context.Background()); err != nil || len(s.Hosts) != 2 {
+		t.Fatalf("Snapshot() = %d hosts, %v; want both hosts without a subscription", len(s.Hosts), err)
+	}
+
+	snaps := h.r.Snapshots()
+	send(t, h.ticks, time.Time{})
+	if s := recv(t, snaps); len(s.Hosts) != 2 || s.Hosts[0].Last != time.Millisecond {
+		t.Errorf("first snapshot after subscribing: %d hosts, last RTT %v", len(s.Hosts), s.Hosts[0].Last)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -44,7 +45,9 @@ type Stats struct {
 
 // Engine probes every added host on its own interval. ICMP probes of all
 // hosts share one socket per address family; one scheduler goroutine spreads
-// the sends and one reader per socket matches the replies.
+// the sends over the interval in batches and reads the replies that have
+// come when it wakes, and one reader goroutine reads those that come while
+// it sleeps.
 type Engine struct {
 	opts   Options
 	v4, v6 *icmpSocket
@@ -53,14 +56,18 @@ type Engine struct {
 
 	wake chan struct{}
 
-	mu      sync.Mutex
-	hosts   map[HostID]*slot
-	events  eventHeap
-	started bool
-	rng     *rand.Rand
-	out     chan<- Result
-	ctx     context.Context
-	workers sync.WaitGroup
+	mu        sync.Mutex
+	hosts     map[HostID]*slot
+	byID      []*slot   // the same slots by ID, for matching (see index)
+	events    eventHeap // the next send of every host
+	deadlines deadlines // of the probes in flight
+	started   bool
+	epoch     time.Time // when Run started: the origin of the hosts' slots
+	lastAdd   time.Time // of a host added while running
+	rng       *rand.Rand
+	out       chan<- Result
+	ctx       context.Context
+	workers   sync.WaitGroup
 
 	sent, received, ignored atomic.Uint64
 }
@@ -87,10 +94,34 @@ type pending struct {
 	addr  netip.Addr
 }
 
-// sendSlack lets one wake-up send probes that are due within this much: at
-// 20,000 hosts a second it bounds wake-ups to ~2,000/s with ~10 sends each,
-// still far from a burst.
+// batchWindow is how far ahead of its time the scheduler sends a probe: one
+// wake-up sends every probe due within min(batchWindow, interval/20), so
+// the scheduler wakes at most ~20 times a second, whatever the host count
+// (at 4,000 hosts, 200 probes every 50 ms: spread out, never the whole
+// interval at once). A wake-up costs the Go runtime some tens of
+// microseconds of thread switching; woken per probe and per reply, as the
+// engine was, that cost twice the CPU of the probing itself at 4,000 hosts
+// (README, "Performance"). It is also how long the reader rests after a
+// read. Neither costs accuracy: an RTT ends at the kernel's receive
+// timestamp, not when the reply is read, and the scheduler reads the
+// sockets before it gives up on any probe, so a reply that came in time is
+// never counted lost however late it is read.
+const batchWindow = 50 * time.Millisecond
+
+// sendAhead is how early a probe of spec may go in a batch (see
+// batchWindow).
+func sendAhead(spec Spec) time.Duration { return min(batchWindow, spec.Interval/20) }
+
+// minBatch is the fewest probes worth a batch: below it (under ~160 probes a
+// second), each probe goes at its own time, give or take sendSlack.
+const minBatch = 8
+
+// sendSlack lets a wake-up send the probes due within this much anyway.
 const sendSlack = 500 * time.Microsecond
+
+// maxReaderRest bounds how long the reader rests while the scheduler finds
+// replies on its own wake-ups.
+const maxReaderRest = 250 * time.Millisecond
 
 // reResolveAfter is how many consecutive failures of a named host make the
 // engine resolve the name again (its address may have moved).
@@ -145,7 +176,8 @@ func (e *Engine) Stats() Stats {
 
 // Add starts probing a host, replacing any host with the same ID. Hosts
 // added before Run have their first probes spread evenly over their
-// interval; a host added later is probed at once.
+// interval; a host added later is probed at once, unless it comes with
+// others (see bulkAdd).
 func (e *Engine) Add(spec Spec) {
 	s := &slot{spec: spec}
 	if e.opts.Prober == nil {
@@ -158,13 +190,45 @@ func (e *Engine) Add(spec Spec) {
 		old.removed = true
 	}
 	e.hosts[spec.ID] = s
+	e.index(spec.ID, s)
 	if e.started {
-		s.next = time.Now()
+		now := time.Now()
+		s.next = now
+		if now.Sub(e.lastAdd) < bulkAdd {
+			s.next = e.slotAfter(s.spec, now)
+		}
+		e.lastAdd = now
 		e.events.push(event{at: s.next, s: s})
 		e.startResolve(s)
 	}
 	e.mu.Unlock()
 	e.poke()
+}
+
+// bulkAdd: a host added within this long of the previous one is part of a
+// bulk add (the monitor adds every host just after Run starts; "resume
+// all"), and is first probed in its slot (see slotAfter), not at once.
+const bulkAdd = 100 * time.Millisecond
+
+// slotAfter is the first time at or after now in the host's own slot of its
+// interval. Slots come from the host's ID by the golden ratio, which spreads
+// any run of IDs evenly over the interval: hosts added in bulk while the
+// engine runs are probed spread out, as those added before Run are, where
+// "at once" would send them in one burst, every interval, for good.
+func (e *Engine) slotAfter(spec Spec, now time.Time) time.Time {
+	iv := spec.Interval
+	if iv <= 0 {
+		return now
+	}
+	frac := uint64(spec.ID) * 0x9E3779B97F4A7C15 // ID × 2^64 / golden ratio, mod 2^64
+	hi, _ := bits.Mul64(uint64(iv), frac)
+	phase := time.Duration(hi) // iv × frac / 2^64
+	d := now.Sub(e.epoch) - phase
+	k := (d + iv - 1) / iv
+	if d <= 0 {
+		k = 0
+	}
+	return e.epoch.Add(phase + k*iv)
 }
 
 // Remove stops probing a host; replies still in flight are ignored.
@@ -173,6 +237,7 @@ func (e *Engine) Remove(id HostID) {
 	if s := e.hosts[id]; s != nil {
 		s.removed = true
 		delete(e.hosts, id)
+		e.index(id, nil)
 	}
 	e.mu.Unlock()
 }
@@ -193,27 +258,37 @@ func (e *Engine) Run(ctx context.Context, out chan<- Result) error {
 		return errors.New("probe: engine already running")
 	}
 	e.started, e.out, e.ctx = true, out, ctx
-	e.spreadFirstSends(time.Now())
+	e.epoch = time.Now()
+	e.spreadFirstSends(e.epoch)
 	e.mu.Unlock()
 
-	var readers sync.WaitGroup
+	var socks []*icmpSocket
 	for _, sock := range []*icmpSocket{e.v4, e.v6} {
-		if sock == nil {
-			continue
+		if sock != nil {
+			socks = append(socks, sock)
 		}
-		readers.Add(1)
+	}
+	var reader sync.WaitGroup
+	var waiter *replyWaiter
+	if len(socks) > 0 {
+		var err error
+		if waiter, err = newReplyWaiter(socks); err != nil {
+			return fmt.Errorf("probe: start the reader: %w", err)
+		}
+		reader.Add(1)
 		go func() {
-			defer readers.Done()
-			e.readLoop(ctx, sock)
+			defer reader.Done()
+			e.readLoop(ctx, socks, waiter)
 		}()
 	}
 	e.schedule(ctx)
-	for _, sock := range []*icmpSocket{e.v4, e.v6} {
-		if sock != nil {
-			sock.close()
-		}
+	if waiter != nil {
+		waiter.close()
 	}
-	readers.Wait()
+	reader.Wait()
+	for _, sock := range socks {
+		sock.close()
+	}
 	e.workers.Wait()
 	return nil
 }
@@ -235,46 +310,79 @@ func (e *Engine) spreadFirstSends(now time.Time) {
 	}
 }
 
-// schedule is the scheduler loop: it wakes for the next due event, handles
-// every event due by then and sleeps again.
+// schedule is the scheduler loop. Each wake-up reads the replies that have
+// arrived, reports the probes whose deadline has passed, sends every probe
+// due within sendAhead, reads the replies that came back at once, and hands
+// the results over just before it sleeps again.
 func (e *Engine) schedule(ctx context.Context) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	var due []event
+	var (
+		sends   []*slot
+		expired []deadline
+		rd      = new(replyReader)
+		results []Result
+	)
 	for {
 		now := time.Now()
-		due = due[:0]
+		// Replies first: one that arrived before its deadline is matched
+		// before the deadline is looked at, however late the reader runs.
+		e.drainAll(rd)
+		sends, expired = sends[:0], expired[:0]
 		e.mu.Lock()
 		for len(e.events) > 0 {
 			ev := e.events.peek()
-			// Timeouts are never early: an early one could turn a slow
-			// reply into a loss. Sends may go a little early.
-			limit := now
-			if ev.seq == 0 {
-				limit = now.Add(sendSlack)
-			}
-			if ev.at.After(limit) {
+			if ev.at.After(now.Add(sendAhead(ev.s.spec))) {
 				break
 			}
-			due = append(due, e.events.pop())
+			sends = append(sends, e.events.pop().s)
 		}
-		wait := time.Hour
-		if len(e.events) > 0 {
-			wait = time.Until(e.events.peek().at)
+		if len(sends) < minBatch {
+			// Too few to be worth a batch: each goes at its own time.
+			keep := sends[:0]
+			for _, s := range sends {
+				if s.next.After(now.Add(sendSlack)) {
+					e.events.push(event{at: s.next, s: s})
+				} else {
+					keep = append(keep, s)
+				}
+			}
+			sends = keep
 		}
+		// Timeouts are never early: an early one could turn a slow reply
+		// into a loss.
+		expired = e.deadlines.popDue(now, expired)
 		e.mu.Unlock()
 
-		for _, ev := range due {
-			if ev.seq == 0 {
-				e.send(ev.s)
-			} else {
-				e.expire(ev.s, ev.seq)
-			}
+		results = e.collectRead(rd, results[:0])
+		results = e.expireAll(expired, results)
+		for _, s := range sends {
+			e.send(s)
 		}
-		if len(due) > 0 {
-			continue // sending took time; look again before sleeping
+		if len(sends) > 0 {
+			// Replies that came back at once (loopback, a LAN) are read now
+			// rather than by the reader, which would wake for them.
+			e.drainAll(rd)
+			results = e.collectRead(rd, results)
 		}
-		timer.Reset(max(wait, 0))
+		e.mu.Lock()
+		wake, ok := e.nextWakeLocked()
+		e.mu.Unlock()
+		wait := time.Hour
+		if ok {
+			wait = time.Until(wake)
+		}
+		// The results go out last, right before the scheduler sleeps: the
+		// monitor's goroutine, woken by the first one, then runs on this
+		// thread once this one sleeps, rather than on a second thread (and
+		// CPU) started for it while this one is still busy.
+		for _, r := range results {
+			e.emit(r)
+		}
+		if wait <= 0 {
+			continue
+		}
+		timer.Reset(wait)
 		select {
 		case <-ctx.Done():
 			return
@@ -285,6 +393,30 @@ func (e *Engine) schedule(ctx context.Context) {
 		case <-timer.C:
 		}
 	}
+}
+
+// drainAll reads every packet waiting on the sockets into rd, for the
+// scheduler.
+func (e *Engine) drainAll(rd *replyReader) {
+	for _, sock := range [...]*icmpSocket{e.v4, e.v6} {
+		if sock != nil {
+			if n := sock.drain(rd); n > 0 {
+				sock.drained.Add(uint64(n))
+			}
+		}
+	}
+}
+
+// nextWakeLocked is when the scheduler has something to do: the next send or
+// the next deadline of a probe still unanswered.
+func (e *Engine) nextWakeLocked() (time.Time, bool) {
+	at, ok := e.deadlines.next()
+	if len(e.events) > 0 {
+		if next := e.events.peek().at; !ok || next.Before(at) {
+			at, ok = next, true
+		}
+	}
+	return at, ok
 }
 
 // send sends the next probe of s and schedules the one after it.
@@ -330,16 +462,10 @@ func (e *Engine) send(s *slot) {
 		return
 	}
 	token := e.rng.Uint64()
-	var buf [payloadLen]byte
-	pkt, err := sock.echoRequest(buf[:], seq, s.spec.ID, token)
-	if err != nil {
-		e.mu.Unlock()
-		e.emit(Result{ID: s.spec.ID, Seq: seq, At: now, Addr: addr, Err: fmt.Errorf("build echo request: %w", err)})
-		return
-	}
+	pkt := sock.echoRequest(&sock.pkt, seq, s.spec.ID, token)
 	sent := time.Now()
 	s.pending = append(s.pending, pending{seq: seq, token: token, sent: sent, addr: addr})
-	e.events.push(event{at: sent.Add(s.spec.Timeout), s: s, seq: seq})
+	e.deadlines.push(deadline{at: sent.Add(s.spec.Timeout), s: s, seq: seq}, s.spec.Timeout)
 	e.mu.Unlock()
 
 	e.sent.Add(1)
@@ -381,12 +507,31 @@ func (e *Engine) sendSync(spec Spec, seq uint64, addr netip.Addr, at time.Time) 
 
 // expire reports probe seq of s as timed out unless its reply came.
 func (e *Engine) expire(s *slot, seq uint64) {
-	p, ok := e.take(s, seq)
-	if !ok {
-		return
+	for _, res := range e.expireAll([]deadline{{s: s, seq: seq}}, nil) {
+		e.emit(res)
 	}
-	e.noteOutcome(s.spec.ID, false)
-	e.emit(Result{ID: s.spec.ID, Seq: seq, At: p.sent, Addr: p.addr, Err: ErrTimeout})
+}
+
+// expireAll turns the probes whose deadline passed and whose reply has not
+// come into timeouts, appended to buf for the caller to send (as matchAll).
+func (e *Engine) expireAll(ds []deadline, buf []Result) []Result {
+	if len(ds) == 0 {
+		return buf
+	}
+	e.mu.Lock()
+	for _, d := range ds {
+		if d.s.removed {
+			continue
+		}
+		p, ok := d.s.takeLocked(d.seq, 0, false)
+		if !ok {
+			continue
+		}
+		e.noteOutcomeLocked(d.s, false)
+		buf = append(buf, Result{ID: d.s.spec.ID, Seq: d.seq, At: p.sent, Addr: p.addr, Err: ErrTimeout})
+	}
+	e.mu.Unlock()
+	return buf
 }
 
 // take removes probe seq from s's outstanding probes and reports whether it
@@ -399,71 +544,160 @@ func (e *Engine) take(s *slot, seq uint64) (pending, bool) {
 	if s.removed {
 		return pending{}, false
 	}
-	p := s.takeLocked(seq, 0, false)
-	if p == nil {
-		return pending{}, false
-	}
-	return *p, true
+	return s.takeLocked(seq, 0, false)
 }
 
-func (s *slot) takeLocked(seq, token uint64, checkToken bool) *pending {
-	for i := range s.pending {
-		p := s.pending[i]
+// takeLocked removes probe seq from s's outstanding probes (only if it
+// carries token, with checkToken) and returns it.
+func (s *slot) takeLocked(seq, token uint64, checkToken bool) (pending, bool) {
+	for i, p := range s.pending {
 		if p.seq != seq {
 			continue
 		}
 		if checkToken && p.token != token {
-			return nil
+			return pending{}, false
 		}
 		s.pending = slices.Delete(s.pending, i, i+1)
-		return &p
+		return p, true
 	}
-	return nil
+	return pending{}, false
 }
 
-// readLoop matches the replies arriving on one socket to outstanding probes.
-func (e *Engine) readLoop(ctx context.Context, sock *icmpSocket) {
-	buf := make([]byte, 1500)
-	oob := make([]byte, 128)
-	for {
-		r, ok, err := sock.read(buf, oob)
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-				return
+// readLoop matches the replies that arrive while the scheduler sleeps: it
+// waits for a packet on any socket, reads every packet waiting, and rests
+// before it waits again. The rest is batchWindow, doubled up to
+// maxReaderRest while the scheduler finds replies on its own wake-ups: it
+// then reads them soon enough, and the reader waking for them too would
+// only cost CPU. Resting costs no accuracy: an RTT ends at the kernel's
+// receive timestamp, and the scheduler reads the sockets before it gives up
+// on any probe.
+func (e *Engine) readLoop(ctx context.Context, socks []*icmpSocket, w *replyWaiter) {
+	rd := new(replyReader)
+	stamped := true // every socket has kernel timestamps: reading late is harmless
+	for _, s := range socks {
+		stamped = stamped && s.kernelTS
+	}
+	drained := func() (n uint64) {
+		for _, s := range socks {
+			n += s.drained.Load()
+		}
+		return n
+	}
+	rest := time.NewTimer(time.Hour)
+	defer rest.Stop()
+	var results []Result
+	for ctx.Err() == nil {
+		n := 0
+		for _, s := range socks {
+			n += s.drain(rd)
+		}
+		results = e.collectRead(rd, results[:0])
+		for _, r := range results {
+			e.emit(r)
+		}
+		if n == 0 {
+			if err := w.wait(); err != nil {
+				return // closed: the engine is stopping
 			}
 			continue
 		}
-		if !ok {
-			e.ignored.Add(1)
-			continue
+		if !stamped {
+			continue // without kernel timestamps, a reply read late has a longer RTT
 		}
-		e.match(r)
+		for d := batchWindow; d > 0; d = min(2*d, maxReaderRest) {
+			before := drained()
+			rest.Reset(d)
+			select {
+			case <-ctx.Done():
+				return
+			case <-rest.C:
+			}
+			if drained() == before {
+				break
+			}
+		}
 	}
 }
 
-// match turns a decoded reply into a Result when it answers a probe we are
-// waiting for: the right host, from the address we sent to, with the
-// sequence number and token we sent.
-func (e *Engine) match(r reply) {
-	e.mu.Lock()
-	s := e.hosts[r.id]
-	var p *pending
-	if s != nil && s.addr == r.from && uint16(r.seq) == r.seq16 {
-		p = s.takeLocked(r.seq, r.token, true)
+// collectRead matches what rd has read, appends the results to buf and
+// empties rd.
+func (e *Engine) collectRead(rd *replyReader, buf []Result) []Result {
+	if rd.ignored > 0 {
+		e.ignored.Add(rd.ignored)
+		rd.ignored = 0
 	}
-	if p == nil {
-		e.mu.Unlock()
-		e.ignored.Add(1)
+	if len(rd.replies) > 0 {
+		buf = e.matchAll(rd.replies, buf)
+		rd.replies = rd.replies[:0]
+	}
+	return buf
+}
+
+// match turns a decoded reply into a Result when it answers a probe we are
+// waiting for (see matchAll).
+func (e *Engine) match(r reply) {
+	for _, res := range e.matchAll([]reply{r}, nil) {
+		e.emit(res)
+	}
+}
+
+// matchAll turns decoded replies into Results for those that answer a probe
+// we are waiting for: the right host, from the address we sent to, with the
+// sequence number and token we sent. It appends the results to buf for the
+// caller to send: a batch is matched under one lock and its results sent
+// together, so the monitor wakes once for a batch rather than once a reply.
+func (e *Engine) matchAll(rs []reply, buf []Result) []Result {
+	matched := len(buf)
+	e.mu.Lock()
+	for _, r := range rs {
+		s := e.lookupLocked(r.id)
+		if s == nil || s.addr != r.from || uint16(r.seq) != r.seq16 {
+			continue
+		}
+		p, ok := s.takeLocked(r.seq, r.token, true)
+		if !ok {
+			continue
+		}
+		s.failures = 0
+		buf = append(buf, Result{ID: s.spec.ID, Seq: p.seq, RTT: max(r.at.Sub(p.sent), 0), At: p.sent, Addr: r.from})
+	}
+	e.mu.Unlock()
+	matched = len(buf) - matched
+	if n := len(rs) - matched; n > 0 {
+		e.ignored.Add(uint64(n))
+	}
+	e.received.Add(uint64(matched))
+	return buf
+}
+
+// denseIDs bounds the IDs kept in the dense index; larger ones (never, from
+// the monitor, which counts from 1) are found in the map.
+const denseIDs = 1 << 22
+
+// index records s (nil: none) as the slot of id in the dense index, a slice
+// by ID: the monitor numbers hosts 1, 2, 3…, and matching a reply is a
+// lookup that a slice does in one memory access where a map needs several.
+func (e *Engine) index(id HostID, s *slot) {
+	if id >= denseIDs {
 		return
 	}
-	s.failures = 0
-	e.mu.Unlock()
-	e.received.Add(1)
-	rtt := r.at.Sub(p.sent)
-	if rtt < 0 {
-		rtt = 0
+	if int(id) >= len(e.byID) {
+		if s == nil {
+			return
+		}
+		e.byID = slices.Grow(e.byID, int(id)+1-len(e.byID))[:int(id)+1]
 	}
-	e.emit(Result{ID: s.spec.ID, Seq: p.seq, RTT: rtt, At: p.sent, Addr: r.from})
+	e.byID[id] = s
+}
+
+// lookupLocked finds the slot of id.
+func (e *Engine) lookupLocked(id HostID) *slot {
+	if int(id) < len(e.byID) {
+		if s := e.byID[id]; s != nil {
+			return s
+		}
+	}
+	return e.hosts[id]
 }
 
 // noteOutcome counts consecutive failures of a host, and resolves a named
@@ -471,10 +705,12 @@ func (e *Engine) match(r reply) {
 func (e *Engine) noteOutcome(id HostID, ok bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s := e.hosts[id]
-	if s == nil {
-		return
+	if s := e.hosts[id]; s != nil {
+		e.noteOutcomeLocked(s, ok)
 	}
+}
+
+func (e *Engine) noteOutcomeLocked(s *slot, ok bool) {
 	if ok {
 		s.failures = 0
 		return

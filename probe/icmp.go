@@ -8,11 +8,12 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"golang.org/x/net/bpf"
-	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
 	"golang.org/x/sys/unix"
@@ -46,15 +47,30 @@ const payloadLen = 20
 const socketBuffer = 4 << 20
 
 // icmpSocket is one ICMP socket shared by every host of one address family.
+//
+// The socket is a bare non-blocking descriptor, kept away from the Go
+// runtime's network poller on purpose. A socket in the poller wakes the
+// poller's thread for every packet that arrives, whether or not a goroutine
+// waits for it: at 4,000 replies a second that was 4,000 thread wake-ups a
+// second, more CPU than the probing itself. Here a packet wakes a thread only
+// when the reader is waiting for one (see replyWaiter).
 type icmpSocket struct {
-	v6   bool
-	raw  bool
-	id   uint16 // echo identifier: ours (raw) or the kernel's local port (datagram)
-	ip   *net.IPConn
-	udp  *net.UDPConn
-	conn net.PacketConn
+	v6  bool
+	raw bool
+	id  uint16 // echo identifier: ours (raw) or the kernel's local port (datagram)
+	fd  int
 	// kernelTS is true when replies carry SO_TIMESTAMPNS receive times.
 	kernelTS bool
+
+	// The scheduler's scratch space: it alone sends, so it reuses these and
+	// a send allocates nothing.
+	pkt [echoLen]byte
+	sys sysState // sys_*.go
+
+	// drained counts the packets the scheduler has read; the reader rests
+	// longer while it grows.
+	drained   atomic.Uint64
+	closeOnce sync.Once
 }
 
 // openICMP opens the socket for one family in the given mode.
@@ -100,19 +116,23 @@ func openDatagram(v6 bool) (*icmpSocket, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("%s ping socket: bind: %w", network, err)
 	}
-	f := os.NewFile(uintptr(fd), "icmp-"+network)
-	c, err := net.FilePacketConn(f)
-	f.Close()
+	local, err := unix.Getsockname(fd)
 	if err != nil {
+		unix.Close(fd)
 		return nil, fmt.Errorf("%s ping socket: %w", network, err)
 	}
-	udp, ok := c.(*net.UDPConn)
-	if !ok {
-		c.Close()
-		return nil, fmt.Errorf("%s ping socket: unexpected conn type %T", network, c)
+	var port int
+	switch a := local.(type) {
+	case *unix.SockaddrInet4:
+		port = a.Port
+	case *unix.SockaddrInet6:
+		port = a.Port
 	}
-	s := &icmpSocket{v6: v6, udp: udp, conn: udp, id: uint16(udp.LocalAddr().(*net.UDPAddr).Port)}
-	s.tune()
+	s := &icmpSocket{v6: v6, fd: fd, id: uint16(port)}
+	if err := s.tune(); err != nil {
+		s.close()
+		return nil, fmt.Errorf("%s ping socket: %w", network, err)
+	}
 	return s, nil
 }
 
@@ -120,21 +140,23 @@ func openDatagram(v6 bool) (*icmpSocket, error) {
 // replies carrying our identifier, so the reader does not wake for every
 // ICMP packet the machine receives (including our own requests on loopback).
 func openRaw(v6 bool) (*icmpSocket, error) {
-	network, laddr := "ip4:icmp", "0.0.0.0"
+	family, proto, network := unix.AF_INET, unix.IPPROTO_ICMP, "ip4:icmp"
 	if v6 {
-		network, laddr = "ip6:ipv6-icmp", "::"
+		family, proto, network = unix.AF_INET6, unix.IPPROTO_ICMPV6, "ip6:ipv6-icmp"
 	}
-	c, err := net.ListenPacket(network, laddr)
+	fd, err := socketCloexec(family, unix.SOCK_RAW, proto)
 	if err != nil {
 		return nil, fmt.Errorf("raw %s socket: %w", network, err)
 	}
-	ipc := c.(*net.IPConn)
-	s := &icmpSocket{v6: v6, raw: true, ip: ipc, conn: ipc, id: uint16(rand.N(1 << 16))}
+	s := &icmpSocket{v6: v6, raw: true, fd: fd, id: uint16(rand.N(1 << 16))}
 	if err := s.setFilter(); err != nil {
-		c.Close()
+		s.close()
 		return nil, fmt.Errorf("raw %s socket: filter: %w", network, err)
 	}
-	s.tune()
+	if err := s.tune(); err != nil {
+		s.close()
+		return nil, fmt.Errorf("raw %s socket: %w", network, err)
+	}
 	return s, nil
 }
 
@@ -169,56 +191,103 @@ func (s *icmpSocket) setFilter() error {
 	if err != nil {
 		return err
 	}
-	if s.v6 {
-		pc := ipv6.NewPacketConn(s.ip)
-		var f ipv6.ICMPFilter
-		f.SetAll(true)
-		f.Accept(ipv6.ICMPTypeEchoReply)
-		if err := pc.SetICMPFilter(&f); err != nil {
-			return err
-		}
-		return pc.SetBPF(raw)
-	}
-	return ipv4.NewPacketConn(s.ip).SetBPF(raw)
+	return attachFilter(s.fd, s.v6, raw) // icmpfilter_*.go
 }
 
-// tune asks for a large receive buffer and kernel receive timestamps; both
-// are best effort.
-func (s *icmpSocket) tune() {
-	rc, err := s.conn.(syscall.Conn).SyscallConn()
-	if err != nil {
-		return
+// tune makes the socket non-blocking, asks for a large receive buffer and
+// kernel receive timestamps (both best effort), and on a raw IPv4 socket
+// turns away every ICMP type but echo reply before the BPF program runs.
+func (s *icmpSocket) tune() error {
+	if err := unix.SetNonblock(s.fd, true); err != nil {
+		return err
 	}
-	rc.Control(func(fd uintptr) { s.kernelTS = tuneFD(int(fd)) }) // sockopt_*.go
+	s.kernelTS = tuneFD(s.fd) // sockopt_*.go
+	if s.raw && !s.v6 {
+		// Best effort: the BPF program is what guarantees the filtering.
+		acceptOnlyEchoReplies(s.fd) // icmpfilter_*.go
+	}
+	return nil
 }
 
-// close closes the socket; a blocked read returns.
-func (s *icmpSocket) close() error { return s.conn.Close() }
-
-// echoRequest builds the echo request for one probe.
-func (s *icmpSocket) echoRequest(buf []byte, seq uint64, id HostID, token uint64) ([]byte, error) {
-	payload := buf[:payloadLen]
-	binary.BigEndian.PutUint64(payload[0:8], token)
-	binary.BigEndian.PutUint32(payload[8:12], uint32(id))
-	binary.BigEndian.PutUint64(payload[12:20], seq)
-	var typ icmp.Type = ipv4.ICMPTypeEcho
-	if s.v6 {
-		typ = ipv6.ICMPTypeEchoRequest
-	}
-	m := icmp.Message{Type: typ, Body: &icmp.Echo{ID: int(s.id), Seq: int(uint16(seq)), Data: payload}}
-	// For ICMPv6 the kernel computes the checksum (it needs the pseudo-header).
-	return m.Marshal(nil)
-}
-
-// send writes one echo request to addr.
-func (s *icmpSocket) send(pkt []byte, addr netip.Addr) error {
-	var err error
-	if s.raw {
-		_, err = s.ip.WriteToIP(pkt, &net.IPAddr{IP: addr.AsSlice()})
-	} else {
-		_, err = s.udp.WriteToUDPAddrPort(pkt, netip.AddrPortFrom(addr, 0))
-	}
+// close closes the socket. The engine calls it only once its scheduler and
+// reader have stopped using the descriptor.
+func (s *icmpSocket) close() error {
+	err := net.ErrClosed
+	s.closeOnce.Do(func() { err = unix.Close(s.fd) })
 	return err
+}
+
+// echoLen is the size of our echo requests: the ICMP header and the payload.
+const echoLen = 8 + payloadLen
+
+// echoRequest builds the echo request for one probe in buf.
+func (s *icmpSocket) echoRequest(buf *[echoLen]byte, seq uint64, id HostID, token uint64) []byte {
+	typ := byte(ipv4.ICMPTypeEcho)
+	if s.v6 {
+		typ = byte(ipv6.ICMPTypeEchoRequest)
+	}
+	b := buf[:]
+	b[0], b[1], b[2], b[3] = typ, 0, 0, 0
+	binary.BigEndian.PutUint16(b[4:6], s.id)
+	binary.BigEndian.PutUint16(b[6:8], uint16(seq))
+	binary.BigEndian.PutUint64(b[8:16], token)
+	binary.BigEndian.PutUint32(b[16:20], uint32(id))
+	binary.BigEndian.PutUint64(b[20:28], seq)
+	// For ICMPv6 the kernel computes the checksum (it needs the pseudo-header).
+	if !s.v6 {
+		binary.BigEndian.PutUint16(b[2:4], checksum(b))
+	}
+	return b
+}
+
+// checksum is the Internet checksum of b.
+func checksum(b []byte) uint16 {
+	var sum uint32
+	for ; len(b) >= 2; b = b[2:] {
+		sum += uint32(b[0])<<8 | uint32(b[1])
+	}
+	if len(b) == 1 {
+		sum += uint32(b[0]) << 8
+	}
+	for sum > 0xffff {
+		sum = sum>>16 + sum&0xffff
+	}
+	return ^uint16(sum)
+}
+
+// sendWait is how long a send waits for room in a full socket buffer before
+// it fails.
+const sendWait = time.Second
+
+// send writes one echo request to addr; only the scheduler sends.
+func (s *icmpSocket) send(pkt []byte, addr netip.Addr) error {
+	var zone uint32
+	if z := addr.Zone(); z != "" {
+		ifi, err := net.InterfaceByName(z)
+		if err != nil {
+			return fmt.Errorf("zone %s: %w", z, err)
+		}
+		zone = uint32(ifi.Index)
+	}
+	for waited := false; ; {
+		err := s.sendTo(pkt, addr, zone)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN && !waited:
+			// The socket buffer is full (a saturated link): wait for room
+			// once, as a blocking socket would.
+			waited = true
+			fds := []unix.PollFd{{Fd: int32(s.fd), Events: unix.POLLOUT}}
+			if _, err := unix.Poll(fds, int(sendWait/time.Millisecond)); err != nil && err != unix.EINTR {
+				return os.NewSyscallError("poll", err)
+			}
+			continue
+		case err != nil:
+			return os.NewSyscallError("sendto", err)
+		}
+		return nil
+	}
 }
 
 // reply is one echo reply as read from the socket.
@@ -231,88 +300,134 @@ type reply struct {
 	at    time.Time // kernel receive time, or when read
 }
 
-// read blocks for the next packet and decodes it. ok is false for packets
+// parseReply decodes a packet read from the socket. ok is false for packets
 // that are not one of our echo replies.
-func (s *icmpSocket) read(buf, oob []byte) (r reply, ok bool, err error) {
-	var n, oobn int
-	var from netip.Addr
-	if s.raw {
-		var addr *net.IPAddr
-		n, oobn, _, addr, err = s.ip.ReadMsgIP(buf, oob)
-		if addr != nil {
-			from, _ = netip.AddrFromSlice(addr.IP)
-		}
-	} else {
-		var ap netip.AddrPort
-		n, oobn, _, ap, err = s.udp.ReadMsgUDPAddrPort(buf, oob)
-		from = ap.Addr()
-	}
-	if err != nil {
-		return r, false, err
-	}
-	r.at = time.Now()
-	if s.kernelTS {
-		// The kernel stamped the packet when it arrived: this leaves out our
-		// own scheduling delay from the RTT. The stamp is wall-clock time, so
-		// only the (small) delay is taken from it and r.at keeps its
-		// monotonic reading; a clock step shows as an absurd delay and is
-		// ignored.
-		if ts, ok := kernelTimestamp(oob[:oobn]); ok {
-			if d := r.at.Sub(ts); d > 0 && d < time.Second {
-				r.at = r.at.Add(-d)
-			}
-		}
-	}
-	msg := buf[:n]
+func (s *icmpSocket) parseReply(msg []byte, from netip.Addr) (r reply, ok bool) {
 	if s.raw && !s.v6 {
-		// ReadMsgIP keeps the IPv4 header; skip it.
+		// Raw IPv4 sockets deliver the IP header too; skip it.
 		if len(msg) < 20 {
-			return r, false, nil
+			return r, false
 		}
 		hl := int(msg[0]&0x0f) * 4
 		if hl < 20 || hl > len(msg) {
-			return r, false, nil
+			return r, false
 		}
 		msg = msg[hl:]
 	}
-	proto := 1
+	// type(1) code(1) checksum(2) identifier(2) sequence(2) payload
+	if len(msg) < echoLen {
+		return r, false
+	}
+	want := byte(ipv4.ICMPTypeEchoReply)
 	if s.v6 {
-		proto = 58
+		want = byte(ipv6.ICMPTypeEchoReply)
 	}
-	m, perr := icmp.ParseMessage(proto, msg)
-	if perr != nil {
-		return r, false, nil
+	if msg[0] != want {
+		return r, false
 	}
-	echo, isEcho := m.Body.(*icmp.Echo)
-	if !isEcho || (m.Type != ipv4.ICMPTypeEchoReply && m.Type != ipv6.ICMPTypeEchoReply) {
-		return r, false, nil
-	}
-	if s.raw && uint16(echo.ID) != s.id {
-		return r, false, nil
-	}
-	if len(echo.Data) < payloadLen {
-		return r, false, nil
+	if s.raw && binary.BigEndian.Uint16(msg[4:6]) != s.id {
+		return r, false
 	}
 	r.from = from.Unmap()
-	r.seq16 = uint16(echo.Seq)
-	r.token = binary.BigEndian.Uint64(echo.Data[0:8])
-	r.id = HostID(binary.BigEndian.Uint32(echo.Data[8:12]))
-	r.seq = binary.BigEndian.Uint64(echo.Data[12:20])
-	return r, true, nil
+	r.seq16 = binary.BigEndian.Uint16(msg[6:8])
+	r.token = binary.BigEndian.Uint64(msg[8:16])
+	r.id = HostID(binary.BigEndian.Uint32(msg[16:20]))
+	r.seq = binary.BigEndian.Uint64(msg[20:28])
+	return r, true
+}
+
+// readBatch is how many packets one read system call may return.
+const readBatch = 64
+
+// replyReader is one goroutine's buffers for reading replies.
+type replyReader struct {
+	// Our replies are 28 bytes of ICMP after at most 60 of IP header; the
+	// control messages hold one timestamp.
+	bufs [readBatch][128]byte
+	oobs [readBatch][64]byte
+	pkts [readBatch]packet // what the last read returned
+
+	replies []reply // read, to be matched
+	ignored uint64  // packets read that were not our replies
+
+	sys readerState // sys_*.go
+}
+
+// packet is one packet as read: its bytes and control messages (slices of
+// the reader's buffers) and its sender.
+type packet struct {
+	data, oob []byte
+	from      netip.Addr
+}
+
+// drain reads every packet waiting on the socket without blocking into
+// rd.replies (or rd.ignored) and returns how many it read.
+func (s *icmpSocket) drain(rd *replyReader) int {
+	n, failed := 0, 0
+	for {
+		m, err := s.recvBatch(rd) // sys_*.go
+		if err != nil {
+			// EAGAIN: drained. Anything else is a socket error that the
+			// failed read consumed (an ICMP error on a ping socket): the
+			// packets behind it are still there.
+			if err == unix.EAGAIN || err == unix.EBADF {
+				return n
+			}
+			if failed++; failed > 8 {
+				return n
+			}
+			continue
+		}
+		now := time.Now()
+		for _, p := range rd.pkts[:m] {
+			if r, ok := s.decode(p, now); ok {
+				rd.replies = append(rd.replies, r)
+			} else {
+				rd.ignored++
+			}
+		}
+		n += m
+		if m < readBatch {
+			return n // a short read: the socket was drained
+		}
+	}
+}
+
+// decode turns a packet read at now into one of our replies.
+func (s *icmpSocket) decode(p packet, now time.Time) (reply, bool) {
+	r, ok := s.parseReply(p.data, p.from)
+	if !ok {
+		return r, false
+	}
+	r.at = now
+	if s.kernelTS {
+		// The kernel stamped the packet when it arrived: this leaves out our
+		// own scheduling delay (and any wait in the socket buffer) from the
+		// RTT. The stamp is wall-clock time, so only the (small) delay is
+		// taken from it and r.at keeps its monotonic reading; a clock step
+		// shows as an absurd delay and is ignored.
+		if ts, ok := kernelTimestamp(p.oob); ok {
+			if d := now.Sub(ts); d > 0 && d < time.Second {
+				r.at = now.Add(-d)
+			}
+		}
+	}
+	return r, true
 }
 
 // kernelTimestamp finds SCM_TIMESTAMPNS in a control message.
 func kernelTimestamp(oob []byte) (time.Time, bool) {
-	msgs, err := unix.ParseSocketControlMessage(oob)
-	if err != nil {
-		return time.Time{}, false
-	}
-	for _, m := range msgs {
-		if isTimestamp(m.Header) && len(m.Data) >= 16 {
-			sec := int64(binary.NativeEndian.Uint64(m.Data[0:8]))
-			nsec := int64(binary.NativeEndian.Uint64(m.Data[8:16]))
+	for len(oob) > 0 {
+		h, data, rest, err := unix.ParseOneSocketControlMessage(oob)
+		if err != nil {
+			return time.Time{}, false
+		}
+		if isTimestamp(h) && len(data) >= 16 {
+			sec := int64(binary.NativeEndian.Uint64(data[0:8]))
+			nsec := int64(binary.NativeEndian.Uint64(data[8:16]))
 			return time.Unix(sec, nsec), true
 		}
+		oob = rest
 	}
 	return time.Time{}, false
 }
