@@ -5,9 +5,9 @@ import "time"
 // ring holds a host's most recent samples. It is a fixed array inside the
 // host, so recording a result never allocates.
 type ring struct {
-	buf  [SampleWindow]Sample
 	next int // where the next sample goes
 	n    int // how many samples are held, at most SampleWindow
+	buf  [SampleWindow]Sample
 }
 
 // push records s, evicting the oldest sample once the window is full.

@@ -59,7 +59,7 @@ type Engine struct {
 	mu        sync.Mutex
 	hosts     map[HostID]*slot
 	byID      []*slot   // the same slots by ID, for matching (see index)
-	events    eventHeap // the next send of every host
+	events    sendQueue // the next send of every host
 	deadlines deadlines // of the probes in flight
 	started   bool
 	epoch     time.Time // when Run started: the origin of the hosts' slots
@@ -73,17 +73,25 @@ type Engine struct {
 }
 
 // slot is the engine's view of one host.
+//
+// The fields every probe touches come first and the probes in flight live
+// in the slot itself (pendBuf), so that a send and its reply touch a few
+// adjacent cache lines of one host: at thousands of hosts, each host's slot
+// is cold by the time its next probe is due, and the misses were most of the
+// engine's own CPU.
 type slot struct {
-	spec       Spec
-	addr       netip.Addr // valid once resolved
-	resolveErr error      // the last resolution failure, while addr is invalid
+	removed  bool
+	seq      uint64
+	next     time.Time
+	addr     netip.Addr // valid once resolved
+	failures int        // consecutive failed probes, to re-resolve a name after an outage
+	pending  []pending  // in flight, oldest first; backed by pendBuf until more are
+	spec     Spec
+	pendBuf  [2]pending
+
+	resolveErr error // the last resolution failure, while addr is invalid
 	resolving  bool
 	resolvedAt time.Time
-	failures   int // consecutive failed probes, to re-resolve a name after an outage
-	seq        uint64
-	pending    []pending
-	next       time.Time
-	removed    bool
 }
 
 // pending is one probe in flight.
@@ -180,6 +188,7 @@ func (e *Engine) Stats() Stats {
 // others (see bulkAdd).
 func (e *Engine) Add(spec Spec) {
 	s := &slot{spec: spec}
+	s.pending = s.pendBuf[:0]
 	if e.opts.Prober == nil {
 		if a, ok := spec.Target.Literal(); ok {
 			s.addr = a
@@ -198,7 +207,7 @@ func (e *Engine) Add(spec Spec) {
 			s.next = e.slotAfter(s.spec, now)
 		}
 		e.lastAdd = now
-		e.events.push(event{at: s.next, s: s})
+		e.events.push(event{at: s.next, s: s}, s.spec.Interval)
 		e.startResolve(s)
 	}
 	e.mu.Unlock()
@@ -305,7 +314,7 @@ func (e *Engine) spreadFirstSends(now time.Time) {
 	for i, id := range ids {
 		s := e.hosts[id]
 		s.next = now.Add(time.Duration(int64(s.spec.Interval) * int64(i) / int64(n)))
-		e.events.push(event{at: s.next, s: s})
+		e.events.push(event{at: s.next, s: s}, s.spec.Interval)
 		e.startResolve(s)
 	}
 }
@@ -330,7 +339,7 @@ func (e *Engine) schedule(ctx context.Context) {
 		e.drainAll(rd)
 		sends, expired = sends[:0], expired[:0]
 		e.mu.Lock()
-		for len(e.events) > 0 {
+		for e.events.len() > 0 {
 			ev := e.events.peek()
 			if ev.at.After(now.Add(sendAhead(ev.s.spec))) {
 				break
@@ -342,7 +351,7 @@ func (e *Engine) schedule(ctx context.Context) {
 			keep := sends[:0]
 			for _, s := range sends {
 				if s.next.After(now.Add(sendSlack)) {
-					e.events.push(event{at: s.next, s: s})
+					e.events.push(event{at: s.next, s: s}, s.spec.Interval)
 				} else {
 					keep = append(keep, s)
 				}
@@ -411,7 +420,7 @@ func (e *Engine) drainAll(rd *replyReader) {
 // the next deadline of a probe still unanswered.
 func (e *Engine) nextWakeLocked() (time.Time, bool) {
 	at, ok := e.deadlines.next()
-	if len(e.events) > 0 {
+	if e.events.len() > 0 {
 		if next := e.events.peek().at; !ok || next.Before(at) {
 			at, ok = next, true
 		}
@@ -433,7 +442,7 @@ func (e *Engine) send(s *slot) {
 		// continue from now rather than firing the missed probes at once.
 		s.next = now.Add(s.spec.Interval)
 	}
-	e.events.push(event{at: s.next, s: s})
+	e.events.push(event{at: s.next, s: s}, s.spec.Interval)
 	s.seq++
 	seq := s.seq
 	addr := s.addr

@@ -108,6 +108,43 @@ func TestEventHeapOrdersByTime(t *testing.T) {
 	}
 }
 
+// TestSendQueueOrdersByTime: events of two intervals, mostly in order as a
+// running engine pushes them and some out of order (a host added while
+// running, one pushed back), come out earliest first, every one once.
+func TestSendQueueOrdersByTime(t *testing.T) {
+	var q sendQueue
+	base := time.Now()
+	at := func(ms int) time.Time { return base.Add(time.Duration(ms) * time.Millisecond) }
+	pushes := []struct {
+		ms       int
+		interval time.Duration
+	}{
+		{0, time.Second}, {10, time.Second}, {20, time.Second},
+		{5, 5 * time.Second}, {15, 5 * time.Second},
+		{12, time.Second}, // out of order for its FIFO
+		{30, time.Second}, {1, 5 * time.Second}, {25, time.Second}, {1000, time.Second},
+	}
+	for _, p := range pushes {
+		q.push(event{at: at(p.ms)}, p.interval)
+	}
+	if q.len() != len(pushes) {
+		t.Fatalf("len = %d, want %d", q.len(), len(pushes))
+	}
+	var got []int
+	for q.len() > 0 {
+		peeked := q.peek()
+		ev := q.pop()
+		if !ev.at.Equal(peeked.at) {
+			t.Fatalf("pop %v, but peek said %v", ev.at, peeked.at)
+		}
+		got = append(got, int(ev.at.Sub(base)/time.Millisecond))
+	}
+	want := []int{0, 1, 5, 10, 12, 15, 20, 25, 30, 1000}
+	if !slices.Equal(got, want) {
+		t.Fatalf("popped %v, want %v", got, want)
+	}
+}
+
 // requireICMP skips unless this process can open an ICMP socket.
 func requireICMP(t *testing.T) {
 	t.Helper()
