@@ -129,8 +129,27 @@ func (r *Runner) Run(ctx context.Context, results <-chan probe.Result) error {
 				results = nil // a nil channel blocks: keep serving commands
 				continue
 			}
-			if t, ok := r.m.Handle(res); ok && !r.emit(ctx, t) {
+			if !r.handle(ctx, res) {
 				return nil
+			}
+			// Results come in batches (the engine hands over a wake-up's
+			// worth at once): take what is waiting with plain receives, far
+			// cheaper than a select over every channel a result. A command
+			// waits at most resultBurst results.
+		burst:
+			for range resultBurst {
+				select {
+				case res, ok := <-results:
+					if !ok {
+						results = nil
+						break burst
+					}
+					if !r.handle(ctx, res) {
+						return nil
+					}
+				default:
+					break burst
+				}
 			}
 		case c := <-r.cmds:
 			c.fn()
@@ -147,6 +166,18 @@ func (r *Runner) Run(ctx context.Context, results <-chan probe.Result) error {
 			r.publishChanged()
 		}
 	}
+}
+
+// resultBurst is how many waiting results Run handles in a row.
+const resultBurst = 256
+
+// handle feeds one result to the monitor and delivers the transition it
+// makes, if any; false means ctx ended while waiting to deliver it.
+func (r *Runner) handle(ctx context.Context, res probe.Result) bool {
+	if t, ok := r.m.Handle(res); ok {
+		return r.emit(ctx, t)
+	}
+	return true
 }
 
 // emit delivers t, waiting for room rather than dropping it; it gives up

@@ -366,7 +366,7 @@ func (e *Engine) schedule(ctx context.Context) {
 		results = e.collectRead(rd, results[:0])
 		results = e.expireAll(expired, results)
 		for _, s := range sends {
-			e.send(s)
+			e.send(s, now)
 		}
 		if len(sends) > 0 {
 			// Replies that came back at once (loopback, a LAN) are read now
@@ -428,14 +428,15 @@ func (e *Engine) nextWakeLocked() (time.Time, bool) {
 	return at, ok
 }
 
-// send sends the next probe of s and schedules the one after it.
-func (e *Engine) send(s *slot) {
+// send sends the next probe of s and schedules the one after it. now is
+// when the scheduler woke up: a batch's sends share it, and only an ICMP
+// probe's send time, which its RTT starts from, is read afresh.
+func (e *Engine) send(s *slot, now time.Time) {
 	e.mu.Lock()
 	if s.removed {
 		e.mu.Unlock()
 		return
 	}
-	now := time.Now()
 	s.next = s.next.Add(s.spec.Interval)
 	if s.next.Before(now) {
 		// We fell behind (a stopped process, an overloaded machine):
