@@ -88,7 +88,9 @@ step_scale() {
 }
 step_ui() { bench/ui.sh -d "$dur" 4000; }
 step_accuracy() {
-  DOWNTIME_BIN="$bin/downtime" go test -tags bench -run 'TestAccuracy$' -count 1 -timeout 30m ./bench/ | grep -v -E '^(ok|PASS)'
+  # -v: without it, go test shows nothing of a passing test but "ok".
+  DOWNTIME_BIN="$bin/downtime" go test -tags bench -run 'TestAccuracy$' -v -count 1 -timeout 30m ./bench/ |
+    grep -v -E '^(ok|PASS|=== RUN|--- PASS)'
 }
 step_latency() {
   DOWNTIME_BIN="$bin/downtime" go test -tags bench -run 'TestDetectionLatency$' -v -count 1 -timeout 30m ./bench/ |
