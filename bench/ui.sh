@@ -72,4 +72,4 @@ echo "  tmux server:    cpu ${srv_cpu}s (drawing the pane; not counted in the ra
 echo "  fping:          cpu ${fp_cpu}s, sent/received $fp_sent/$fp_recv"
 echo "  ratio downtime/fping: $(awk -v a="$dt_cpu" -v b="$fp_cpu" 'BEGIN {printf "%.2f", a / b}')  (with the tmux server: $(awk -v a="$dt_cpu" -v s="$srv_cpu" -v b="$fp_cpu" 'BEGIN {printf "%.2f", (a + s) / b}'))"
 echo "  the screen at the end:"
-sed -n '1,6p' "$work/screen.txt" | cut -c1-120 | sed 's/^/    | /'
+sed -n '1,6p' "$work/screen.txt" | sed 's/ *$//; s/^/    | /'
