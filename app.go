@@ -22,9 +22,11 @@ type app struct {
 	log       *slog.Logger
 	store     *store.Store // nil with --no-state
 	statePath string       // "off" with --no-state
-	engine    *probe.Engine
-	mon       *monitor.Monitor
-	runner    *monitor.Runner
+	// releaseState gives up the claim on the state file (store.Lock).
+	releaseState func()
+	engine       *probe.Engine
+	mon          *monitor.Monitor
+	runner       *monitor.Runner
 
 	// transitionSinks see every transition, in order, in one goroutine;
 	// each must return quickly (the alert path queues, never sends inline).
@@ -34,7 +36,7 @@ type app struct {
 	// reloadMu serializes reloads (SIGHUP, the UI's r key).
 	reloadMu sync.Mutex
 	// snapshots, when set, reads the monitor's snapshots (the UI);
-	// otherwise they are drained.
+	// otherwise none are built.
 	snapshots func(ctx context.Context, ch <-chan monitor.Snapshot)
 	// alerts is the alert dispatcher (alerts.go); nil until setupAlerts.
 	alerts *alert.Dispatcher
@@ -61,18 +63,24 @@ func newApp(o *options, cfg *config.Config, logw io.Writer) (*app, error) {
 				return nil, err
 			}
 		}
+		release, err := store.Lock(path)
+		if err != nil {
+			return nil, err
+		}
+		a.releaseState = release
 		st, err := store.Open(path)
 		if err != nil {
+			a.close()
 			return nil, err
 		}
 		a.store, a.statePath = st, path
 		if saved, err = st.Hosts(); err != nil {
-			st.Close()
+			a.close()
 			return nil, err
 		}
 		runtimeHosts, err := st.RuntimeHosts()
 		if err != nil {
-			st.Close()
+			a.close()
 			return nil, err
 		}
 		for _, h := range runtimeHosts {
@@ -114,6 +122,9 @@ func (a *app) close() {
 		if err := a.store.Close(); err != nil {
 			a.log.Error("state not flushed", "err", err)
 		}
+	}
+	if a.releaseState != nil {
+		a.releaseState()
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -284,6 +285,41 @@ func TestCorruptStateFileIsAnErrorThatSaysWhatToDo(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(state); !strings.HasPrefix(string(b), "not a database") {
 		t.Fatal("the corrupt state file was changed")
+	}
+}
+
+// TestSecondMonitorOnOneStateFileIsRefused: two monitors on one state file
+// would both send every alert; the second exits 1 naming the file, the
+// first one's pid and the way out, and once the first stops the file is
+// free again.
+func TestSecondMonitorOnOneStateFileIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state.db")
+	first := start(t, dir, "--no-ui", "--demo", "--state", state, "web-01")
+	first.waitFor(10*time.Second, `msg="monitor started"`)
+
+	second := start(t, dir, "--no-ui", "--demo", "--state", state, "web-01")
+	select {
+	case <-second.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a second monitor is running on the same state file")
+	}
+	code, stderr := second.cmd.ProcessState.ExitCode(), second.stderr.String()
+	pid := "pid " + strconv.Itoa(first.cmd.Process.Pid)
+	if code != 1 || !containsAll(stderr, []string{state, "in use", pid, "--state", "--no-state"}) {
+		t.Fatalf("second monitor: exit %d, stderr %q; want 1 naming %s, %q and the way out", code, stderr, state, pid)
+	}
+	if first.count(`msg="monitor stopped"`) != 0 {
+		t.Fatal("the first monitor stopped")
+	}
+
+	if code := first.stop(syscall.SIGTERM); code != 0 {
+		t.Fatalf("first monitor: exit %d on SIGTERM", code)
+	}
+	again := start(t, dir, "--no-ui", "--demo", "--state", state, "web-01")
+	again.waitFor(10*time.Second, `msg="monitor started"`)
+	if code := again.stop(syscall.SIGTERM); code != 0 {
+		t.Fatalf("restarted monitor: exit %d on SIGTERM", code)
 	}
 }
 
