@@ -18,10 +18,9 @@ type event struct {
 // FIFO's order (a host added while running, one that fell behind) goes to a
 // small heap beside them instead.
 type sendQueue struct {
-	fifos  []*fifo[event]
-	byIval map[time.Duration]*fifo[event]
-	heap   eventHeap
-	n      int
+	fifos fifosBy[event] // by interval
+	heap  eventHeap
+	n     int
 }
 
 func (q *sendQueue) len() int { return q.n }
@@ -29,15 +28,7 @@ func (q *sendQueue) len() int { return q.n }
 // push adds e, the next send of a host with the given interval.
 func (q *sendQueue) push(e event, interval time.Duration) {
 	q.n++
-	f := q.byIval[interval]
-	if f == nil {
-		if q.byIval == nil {
-			q.byIval = make(map[time.Duration]*fifo[event])
-		}
-		f = &fifo[event]{}
-		q.byIval[interval] = f
-		q.fifos = append(q.fifos, f)
-	}
+	f := q.fifos.get(interval)
 	if f.n == 0 || !e.at.Before(f.back().at) {
 		f.push(e)
 		return
@@ -69,7 +60,7 @@ func (q *sendQueue) earliest() (event, *fifo[event]) {
 	if len(q.heap) > 0 {
 		best, found = q.heap.peek(), true
 	}
-	for _, f := range q.fifos {
+	for _, f := range q.fifos.list {
 		if f.n > 0 && (!found || f.front().at.Before(best.at)) {
 			best, from, found = f.front(), f, true
 		}
@@ -150,29 +141,19 @@ func (d deadline) live() bool {
 // timeout. Probes are sent in time order, so probes with the same timeout
 // expire in the order they were sent (as sendQueue).
 type deadlines struct {
-	queues  []*fifo[deadline]
-	byTimer map[time.Duration]*fifo[deadline]
+	queues fifosBy[deadline] // by timeout
 }
 
 // push adds the deadline of a probe with the given timeout. Deadlines of one
 // timeout must be pushed in time order.
 func (ds *deadlines) push(d deadline, timeout time.Duration) {
-	q := ds.byTimer[timeout]
-	if q == nil {
-		if ds.byTimer == nil {
-			ds.byTimer = make(map[time.Duration]*fifo[deadline])
-		}
-		q = &fifo[deadline]{}
-		ds.byTimer[timeout] = q
-		ds.queues = append(ds.queues, q)
-	}
-	q.push(d)
+	ds.queues.get(timeout).push(d)
 }
 
 // popDue removes every deadline at or before now and appends those of
 // probes still unanswered to out.
 func (ds *deadlines) popDue(now time.Time, out []deadline) []deadline {
-	for _, q := range ds.queues {
+	for _, q := range ds.queues.list {
 		for q.n > 0 && !q.front().at.After(now) {
 			if d := q.pop(); d.live() {
 				out = append(out, d)
@@ -187,7 +168,7 @@ func (ds *deadlines) popDue(now time.Time, out []deadline) []deadline {
 func (ds *deadlines) next() (time.Time, bool) {
 	var at time.Time
 	ok := false
-	for _, q := range ds.queues {
+	for _, q := range ds.queues.list {
 		for q.n > 0 && !q.front().live() {
 			q.pop()
 		}
@@ -196,6 +177,27 @@ func (ds *deadlines) next() (time.Time, bool) {
 		}
 	}
 	return at, ok
+}
+
+// fifosBy is one FIFO per duration (an interval, a timeout); a config has a
+// handful of them.
+type fifosBy[T any] struct {
+	list  []*fifo[T]
+	byKey map[time.Duration]*fifo[T]
+}
+
+// get returns the FIFO for key, made on first use.
+func (fs *fifosBy[T]) get(key time.Duration) *fifo[T] {
+	f := fs.byKey[key]
+	if f == nil {
+		if fs.byKey == nil {
+			fs.byKey = make(map[time.Duration]*fifo[T])
+		}
+		f = &fifo[T]{}
+		fs.byKey[key] = f
+		fs.list = append(fs.list, f)
+	}
+	return f
 }
 
 // fifo is a first-in first-out ring that grows as needed.
