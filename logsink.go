@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -24,16 +23,7 @@ func transitionLogger(log *slog.Logger) func(monitor.Transition) {
 			}
 			log.Warn("host down", attrs...)
 		case t.To == monitor.Up:
-			log.Info("host up", "host", t.Host, "address", t.Address, "since", since, "outage", formatOutage(t.Outage()))
+			log.Info("host up", "host", t.Host, "address", t.Address, "since", since, "outage", monitor.FormatOutage(t.Outage()))
 		}
 	}
-}
-
-// formatOutage renders an outage as HH:MM:SS; hours may pass 24.
-func formatOutage(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	s := int64(d.Round(time.Second) / time.Second)
-	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"downtime/monitor"
 )
 
 // MaxMessageLen is Telegram's limit on a message's text: 4096 characters
@@ -26,14 +28,10 @@ const compactAfter = 20
 // The texts of design.md (Alerts). Every name and address is escaped:
 // messages go out with parse_mode HTML.
 
-// FormatOutage renders a duration as HH:MM:SS; hours may pass 24.
-func FormatOutage(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	s := int64(d.Round(time.Second) / time.Second)
-	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
-}
+// FormatOutage is monitor.FormatOutage, the one formatter of outage
+// lengths (HH:MM:SS, truncated to the second); kept for callers of the
+// alert package.
+func FormatOutage(d time.Duration) string { return monitor.FormatOutage(d) }
 
 // esc escapes s for parse_mode HTML.
 func esc(s string) string { return html.EscapeString(s) }

@@ -14,6 +14,7 @@ func TestFormatOutage(t *testing.T) {
 		{0, "00:00:00"},
 		{-time.Second, "00:00:00"},
 		{1499 * time.Millisecond, "00:00:01"},
+		{1600 * time.Millisecond, "00:00:01"}, // issue 11 (reading) item 6: truncated, as the UI shows it
 		{12*time.Minute + 34*time.Second, "00:12:34"},
 		{time.Hour, "01:00:00"},
 		{49*time.Hour + 2*time.Minute + 3*time.Second, "49:02:03"}, // hours pass 24
