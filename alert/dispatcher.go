@@ -37,6 +37,10 @@ type Options struct {
 	Log *slog.Logger
 	// Clock: nil is the wall clock.
 	Clock Clock
+	// Location is the time zone of the times in messages ([alerts]
+	// timezone); nil is UTC. The program passes the machine's zone unless
+	// the config names one.
+	Location *time.Location
 	// Open lists the outages the monitor has open at start-up (restored,
 	// or paused while down), by host, with their DownSince; OutageEnd
 	// tells when a saved outage ended (from the store's history). With
@@ -95,6 +99,9 @@ func New(o Options) (*Dispatcher, error) {
 	}
 	d.out = out
 	d.plan = newPlanner(o.GroupWindow, o.Reminders)
+	if o.Location != nil {
+		d.plan.loc = o.Location
+	}
 	d.plan.setHosts(o.Hosts, d.clock.Now())
 	saved, err := d.store.HostAlerts()
 	if err != nil {
