@@ -93,7 +93,7 @@ func New(o Options) (*Dispatcher, error) {
 	if err := n.Validate(); err != nil {
 		return nil, err
 	}
-	out, err := newOutbox(d.store, n, d.clock, d.log, toLog)
+	out, err := newOutbox(d.store, n, d.clock, d.log, toLog, o.Location)
 	if err != nil {
 		return nil, err
 	}

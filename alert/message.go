@@ -351,7 +351,7 @@ func pack(units []*line, now time.Time) []Message {
 		kinds map[string]bool
 		hosts []string
 	}
-	limit := MaxMessageLen - partMark
+	limit := maxText - partMark // room for the notes the outbox adds when it sends
 	var parts []*part
 	cur := &part{kinds: map[string]bool{}}
 	add := func(text string, l *line, hosts []string) {
