@@ -102,12 +102,12 @@ func New(o Options) (*Dispatcher, error) {
 	if o.Location != nil {
 		d.plan.loc = o.Location
 	}
-	d.plan.setHosts(o.Hosts, d.clock.Now())
+	d.plan.setHosts(o.Hosts, d.now())
 	saved, err := d.store.HostAlerts()
 	if err != nil {
 		return nil, fmt.Errorf("read the alert state: %w", err)
 	}
-	d.plan.load(saved, o.Open, o.OutageEnd, d.clock.Now())
+	d.plan.load(saved, o.Open, o.OutageEnd, d.now())
 	return d, nil
 }
 
@@ -165,7 +165,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	defer wg.Wait()
 
 	for {
-		now := d.clock.Now()
+		now := d.now()
 		d.step(now)
 		var timer <-chan time.Time
 		if next := d.plan.next(); !next.IsZero() {
@@ -173,7 +173,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			now := d.clock.Now()
+			now := d.now()
 			d.drain(now)
 			msgs := d.plan.flushNow(now)
 			save, drop := d.plan.changes()
@@ -184,6 +184,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// now is the clock's time as a wall-clock reading only: ages (reminders,
+// lateness) are differences with the monitor's instants, which are wall
+// clock, and a monotonic reading stops while a VM is paused.
+func (d *Dispatcher) now() time.Time { return d.clock.Now().Round(0) }
 
 // step takes the queued transitions, then whatever came due, and commits
 // the messages and state changes.

@@ -173,3 +173,22 @@ func TestRefusedDownNamedInItsUp(t *testing.T) {
 		}
 	}
 }
+
+// monoClock is the wall clock, whose readings carry a monotonic reading.
+type monoClock struct{ realClock }
+
+// TestMessagesCarryWallClockOnly covers issue 10 item 2 on the alert side:
+// the instants the dispatcher stamps (a message's Made, from which its
+// lateness is reckoned) are wall-clock readings, like the monitor's, so an
+// age never stops while the machine is paused.
+func TestMessagesCarryWallClockOnly(t *testing.T) {
+	st := NewMemStore()
+	g := gateNotifier{entered: make(chan Message, 1), release: make(chan struct{})}
+	d := start(t, Options{Notifier: g, Store: st, Clock: monoClock{}})
+	d.Transition(downAt("a", time.Now().Round(0)))
+	m := <-g.entered
+	close(g.release)
+	if strings.Contains(m.Made.String(), "m=") {
+		t.Errorf("Made %v carries a monotonic reading", m.Made)
+	}
+}

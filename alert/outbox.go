@@ -145,7 +145,7 @@ func (o *outbox) run(ctx context.Context) {
 				continue
 			}
 		}
-		now := o.clock.Now()
+		now := o.clock.Now().Round(0) // wall clock, as every age (see Dispatcher.now)
 		if at := o.limitAt(now); at.After(next) {
 			next = at
 		}
@@ -160,7 +160,7 @@ func (o *outbox) run(ctx context.Context) {
 
 		m, folded := o.fold(now)
 		err := o.notifier.Send(ctx, o.withNotes(m, now))
-		now = o.clock.Now()
+		now = o.clock.Now().Round(0)
 		if err != nil && ctx.Err() != nil {
 			return // shutting down cut the try short: it stays pending
 		}
