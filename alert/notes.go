@@ -160,7 +160,9 @@ func (o *outbox) noteFailed(m Message, now time.Time, err error, final bool) {
 	} else {
 		o.trouble.what = troubleWhat(err)
 	}
-	if final && strings.Contains(m.Kind, "down") {
+	// A DOWN folded with its UP (kind down,up) told an outage that is
+	// over: no later message is about it.
+	if final && strings.Contains(m.Kind, "down") && !strings.Contains(m.Kind, "up") {
 		for _, h := range m.Hosts {
 			o.lost[h] = lostDown{made: m.Made, reason: err.Error()}
 		}
