@@ -16,8 +16,11 @@ const (
 	backoffFirst = time.Second      // the first retry after a network error or a 5xx
 	backoffMax   = 30 * time.Second // retries never wait longer, so a message arrives within this of Telegram's return
 	holdOff      = 30 * time.Second // after a refusal of the bot or chat, before the next message
-	keepSent     = 30 * 24 * time.Hour
-	pruneEvery   = 24 * time.Hour // while running: in memory (--no-state) sent messages would pile up
+	// MaxRetryAfter is the longest a 429's retry_after holds the outbox: a
+	// Bot API that asks for an hour (or forever) does not silence alerts.
+	MaxRetryAfter = 5 * time.Minute
+	keepSent      = 30 * 24 * time.Hour
+	pruneEvery    = 24 * time.Hour // while running: in memory (--no-state) sent messages would pile up
 )
 
 // outbox delivers messages in the order they were made, at least once.
@@ -176,6 +179,10 @@ func (o *outbox) run(ctx context.Context) {
 			if wait <= 0 {
 				backoff = nextBackoff(backoff)
 				wait = backoff
+			}
+			if wait > MaxRetryAfter {
+				o.log.Warn("telegram asked to wait longer than the ceiling: retrying sooner", "retry_after", wait.String(), "ceiling", MaxRetryAfter.String())
+				wait = MaxRetryAfter
 			}
 			next = now.Add(wait)
 			o.retry(m, now, next, err, wait)

@@ -154,3 +154,33 @@ func TestNameFormatCharacters(t *testing.T) {
 		}
 	}
 }
+
+// Issue 11 attack 11: credentials in api_url were printed by check-config
+// and in the config error.
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://user:PASS@127.0.0.1:8081/x": "http://<credentials>@127.0.0.1:8081/x",
+		"https://PASS@h":                    "https://<credentials>@h",
+		"https://api.telegram.org":          "https://api.telegram.org",
+		"http://u:PASS@[::1:bad/x@y":        "http://<credentials>@[::1:bad/x@y",
+	} {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+	cfg, err := load(writeConfig(t, "[telegram]\ntoken = \"1:abcdefghij\"\nchat_id = 1\napi_url = \"http://ops:PASS@127.0.0.1:8081\"\n", nil), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := cfg.Describe(&b); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "PASS") || !strings.Contains(b.String(), "api_url http://<credentials>@127.0.0.1:8081") {
+		t.Errorf("check-config shows:\n%s", b.String())
+	}
+	_, err = load(writeConfig(t, "[telegram]\napi_url = \"ftp://ops:PASS@127.0.0.1\"\n", nil), noEnv)
+	if err == nil || strings.Contains(err.Error(), "PASS") {
+		t.Errorf("bad api_url: %v, want an error without the password", err)
+	}
+}

@@ -313,7 +313,7 @@ func (l *loader) telegram(r rawTelegram, c *Config, getenv func(string) string) 
 		}
 		if u != "" {
 			if err := checkHTTPURL(u); err != nil {
-				return l.errorf(f("api_url"), `api_url %q %v (e.g. "http://127.0.0.1:8081"; leave it empty for %s)`, u, err, DefaultAPIURL)
+				return l.errorf(f("api_url"), `api_url %q %v (e.g. "http://127.0.0.1:8081"; leave it empty for %s)`, RedactURL(u), err, DefaultAPIURL)
 			}
 			c.Telegram.APIURL = strings.TrimRight(u, "/")
 		}
