@@ -17,9 +17,11 @@ import (
 // app is one running monitor: the parts main wires together. Features plug
 // in through onTransition and addService, each from a file of its own.
 type app struct {
-	opts      *options
-	cfg       *config.Config
-	log       *slog.Logger
+	opts *options
+	cfg  *config.Config
+	log  *slog.Logger
+	// logw queues log lines for the output, which may stall (logwriter.go).
+	logw      *logWriter
 	store     *store.Store // nil with --no-state
 	statePath string       // "off" with --no-state
 	// releaseState gives up the claim on the state file (store.Lock).
@@ -53,7 +55,11 @@ func (a *app) addService(f func(ctx context.Context) error) { a.services = appen
 // newApp opens the state file, restores runtime hosts and saved states, and
 // builds the engine and the monitor. The caller closes a.store.
 func newApp(o *options, cfg *config.Config, logw io.Writer) (*app, error) {
-	a := &app{opts: o, cfg: cfg, log: newLogger(o.logFormat, logw), statePath: "off"}
+	a := &app{opts: o, cfg: cfg, logw: newLogWriter(logw, logBuffer), statePath: "off"}
+	a.log = newLogger(o.logFormat, a.logw)
+	a.logw.notice = func(n uint64) { // set before the first line: see logWriter.run
+		a.log.Warn("log lines dropped", "lines", n, "why", "the log's reader did not keep up (alerts never wait for it)")
+	}
 	saved := map[string]monitor.Saved{}
 	if !o.noState {
 		path := o.statePath
@@ -126,6 +132,7 @@ func (a *app) close() {
 	if a.releaseState != nil {
 		a.releaseState()
 	}
+	a.logw.Close()
 }
 
 // run runs everything until ctx is cancelled and every part has stopped.

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"downtime/internal/fakebot"
+)
+
+// stallWriter blocks every Write until released, like a tmux pane paused
+// with Ctrl-S.
+type stallWriter struct {
+	release chan struct{}
+	mu      sync.Mutex
+	buf     bytes.Buffer
+}
+
+func (w *stallWriter) Write(p []byte) (int, error) {
+	<-w.release
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *stallWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// Issue 11 attack 1: the log never makes its callers wait; what does not
+// fit is dropped, counted and reported once the output keeps up again.
+func TestLogWriterNeverBlocks(t *testing.T) {
+	out := &stallWriter{release: make(chan struct{})}
+	w := newLogWriter(out, 4)
+	notices := make(chan uint64, 1)
+	w.notice = func(n uint64) { notices <- n }
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 100 {
+			w.Write([]byte("line " + string(rune('a'+i%26)) + "\n"))
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Write blocked on a stalled output")
+	}
+	// One line is with the stalled Write, 4 wait: the rest were dropped.
+	if got := w.Dropped(); got < 95 || got > 96 {
+		t.Errorf("Dropped() = %d, want 95 or 96 of 100 lines with room for 5", got)
+	}
+	close(out.release)
+	select {
+	case n := <-notices:
+		if n != w.Dropped() {
+			t.Errorf("notice of %d dropped lines, want %d", n, w.Dropped())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no notice of the dropped lines once the output kept up")
+	}
+	w.Write([]byte("last\n"))
+	w.Close()
+	if !strings.HasSuffix(out.String(), "last\n") {
+		t.Errorf("Close did not flush the last line: %q", out.String())
+	}
+}
+
+// Issue 11 attack 1: with stdout a pipe nobody reads (a tmux pane paused
+// with Ctrl-S), a host that went down and up again twice reached Telegram
+// not at all until stdout moved again. Every alert must go out.
+func TestAlertsWithStalledStdout(t *testing.T) {
+	bot := fakebot.New(t, e2eToken, fakebot.WithChats("4242"))
+	web := newPort(t)
+	web.down()
+	dir := t.TempDir()
+	cfg := writeFile(t, filepath.Join(dir, "hosts.toml"), alertConfig(bot, "4242", [2]string{"web", "tcp://" + web.addr}))
+
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	// Shrink the pipe to one page and fill it: the first line downtime
+	// writes blocks, and nobody ever reads.
+	if _, err := unix.FcntlInt(w.Fd(), unix.F_SETPIPE_SZ, 4096); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(bytes.Repeat([]byte("x"), 4096)); err != nil {
+		t.Fatal(err)
+	}
+	metrics := freeAddr(t)
+	cmd := exec.Command(binary, "--no-ui", "-c", cfg, "--no-state", "--metrics", metrics)
+	cmd.Dir, cmd.Stdout = dir, w
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+		if t.Failed() {
+			t.Logf("stderr:\n%s", stderr.String())
+		}
+	})
+
+	want := []string{"🔴 web", "🟢 web", "🔴 web", "🟢 web"}
+	for i, prefix := range want {
+		msgs := bot.WaitMessages(t, i+1, 15*time.Second)
+		if !strings.HasPrefix(msgs[i].Text, prefix) {
+			t.Fatalf("message %d is %q, want %s…", i+1, msgs[i].Text, prefix)
+		}
+		if i%2 == 0 {
+			web.up()
+		} else {
+			web.down()
+		}
+	}
+	page := scrape(t, metrics)
+	if _, ok := page.metric("downtime_log_lines_dropped_total"); !ok {
+		t.Errorf("no downtime_log_lines_dropped_total in /metrics")
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("downtime did not exit within 10 s of SIGTERM with stdout stalled")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit %d after SIGTERM, want 0", code)
+	}
+}
+
+// freeAddr is a loopback address with a port nobody listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
