@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -184,17 +185,17 @@ func (a *app) run(ctx context.Context) error {
 }
 
 // setupServices plugs in what runs beside the monitor: alerts, metrics,
-// the heartbeat and, when reloadOnHUP, the SIGHUP reload (the UI takes
+// the heartbeat and, when hup is not nil, the SIGHUP reload (the UI takes
 // SIGHUP as the terminal going away and reloads with its r key instead).
-func (a *app) setupServices(reloadOnHUP bool) error {
+func (a *app) setupServices(hup <-chan os.Signal) error {
 	if err := setupAlerts(a); err != nil {
 		return err
 	}
 	if err := setupMetrics(a, a.alertStats()); err != nil {
 		return err
 	}
-	if reloadOnHUP {
-		setupReload(a)
+	if hup != nil {
+		setupReload(a, hup)
 	}
 	setupHeartbeat(a)
 	return nil
@@ -207,13 +208,13 @@ func (a *app) logStarted(extra ...any) {
 }
 
 // monitorHosts is headless mode: run until ctx is cancelled.
-func monitorHosts(ctx context.Context, o *options, cfg *config.Config, stdout, stderr io.Writer) int {
+func monitorHosts(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Config, stdout, stderr io.Writer) int {
 	a, err := newApp(o, cfg, stdout)
 	if err != nil {
 		return reportError(stderr, err)
 	}
 	defer a.close()
-	if err := a.setupServices(true); err != nil {
+	if err := a.setupServices(hup); err != nil {
 		return reportError(stderr, err)
 	}
 	a.logStarted()

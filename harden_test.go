@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -155,4 +156,93 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// openFIFOForWriting opens path for writing, which blocks until downtime
+// opens it for reading; it fails the test after d.
+func openFIFOForWriting(t *testing.T, path string, d time.Duration) *os.File {
+	t.Helper()
+	opened := make(chan *os.File, 1)
+	go func() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			t.Error(err)
+		}
+		opened <- f
+	}()
+	select {
+	case f := <-opened:
+		if f == nil {
+			t.FailNow()
+		}
+		return f
+	case <-time.After(d):
+		t.Fatalf("downtime did not open %s within %v", path, d)
+	}
+	return nil
+}
+
+// Issue 11 attack 2: a SIGHUP while downtime was still starting (a
+// `systemctl reload` right after the start) killed it with status 129.
+// It is caught from main's first instruction and applied once the monitor
+// runs. Here downtime is held in start-up reading a target file from a
+// FIFO, and the SIGHUP comes then.
+func TestSIGHUPDuringStartupReloads(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "targets")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := start(t, dir, "--no-ui", "--no-state", "--demo", "-f", fifo)
+	f := openFIFOForWriting(t, fifo, 10*time.Second) // downtime is loading now
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("127.0.0.1\n")
+	f.Close()
+	p.waitFor(10*time.Second, `msg="monitor started"`, "hosts=1")
+	// The reload reads the target file again.
+	f = openFIFOForWriting(t, fifo, 10*time.Second)
+	f.WriteString("127.0.0.1\n127.0.0.2\n")
+	f.Close()
+	p.waitFor(10*time.Second, `msg="config reloaded"`, "added=1")
+	if code := p.stop(syscall.SIGTERM); code != 0 {
+		t.Errorf("exit %d after SIGTERM, want 0", code)
+	}
+}
+
+// Issue 11 attack 5: with a target file that never ends (a FIFO nobody
+// writes), SIGINT and SIGTERM were ignored while loading.
+func TestSignalsWorkWhileLoading(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			fifo := filepath.Join(dir, "targets")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			p := start(t, dir, "--no-ui", "--no-state", "--demo", "-f", fifo)
+			f := openFIFOForWriting(t, fifo, 10*time.Second) // and never write
+			defer f.Close()
+			if code := p.stop(sig); code != 0 {
+				t.Errorf("exit %d after %v while loading, want 0", code, sig)
+			}
+			if !strings.Contains(p.stderr.String(), "interrupted while reading the config") {
+				t.Errorf("stderr %q does not say the load was interrupted", p.stderr.String())
+			}
+		})
+	}
+}
+
+// Issue 11 attack 3: the unit must restart a crash (Go exits 2) and not a
+// bad config, whose exit status is its own.
+func TestServiceUnitPreventsRestartOnConfigErrorOnly(t *testing.T) {
+	unit, err := os.ReadFile("contrib/downtime.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "RestartPreventExitStatus=" + strconv.Itoa(exitConfig)
+	if !strings.Contains(string(unit), "\n"+want+"\n") || exitConfig == 2 {
+		t.Errorf("contrib/downtime.service lacks %s (and config errors must not exit 2, Go's crash status)", want)
+	}
 }

@@ -6,23 +6,19 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 
 	"downtime/config"
 	"downtime/monitor"
 )
 
-// setupReload makes SIGHUP reload the config (see app.reload). The signal
-// is caught from here on, so a SIGHUP that comes before the monitor runs
-// waits for it instead of killing the process.
-func setupReload(a *app) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
+// setupReload makes each SIGHUP on hup reload the config (see
+// app.reload). main catches the signal from its first instruction, so a
+// SIGHUP that comes before the monitor runs waits for it instead of
+// killing the process.
+func setupReload(a *app, hup <-chan os.Signal) {
 	a.addService(func(ctx context.Context) error {
-		defer signal.Stop(hup)
 		for {
 			select {
 			case <-ctx.Done():

@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -32,7 +30,7 @@ const logRotateSize = 10 << 20
 // runUI is the full-screen mode: the monitor runs as in headless mode, its
 // snapshots feed the UI, and the log lines go to a file, never the screen.
 // q, ctrl+c, SIGINT and SIGTERM end it with exit 0.
-func runUI(ctx context.Context, o *options, cfg *config.Config, stdin io.Reader, stdout, stderr io.Writer) int {
+func runUI(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Config, stdin io.Reader, stdout, stderr io.Writer) int {
 	out, ok := stdout.(*os.File)
 	if !ok || !term.IsTerminal(out.Fd()) {
 		fmt.Fprintln(stderr, "downtime: the terminal UI needs a terminal on standard output; run with --no-ui for log lines")
@@ -56,16 +54,13 @@ func runUI(ctx context.Context, o *options, cfg *config.Config, stdin io.Reader,
 	defer a.close()
 	// Here SIGHUP means the terminal hung up, and the UI quits, as
 	// full-screen programs do. The UI's "r" key reloads.
-	if err := a.setupServices(false); err != nil {
+	if err := a.setupServices(nil); err != nil {
 		return reportError(stderr, err)
 	}
 	a.logStarted("ui", "on")
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	go func() {
 		select {
 		case <-hup:
