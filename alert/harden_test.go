@@ -104,3 +104,37 @@ func TestTelegramRedactsAPIURLCredentials(t *testing.T) {
 		t.Errorf("a send with credentials in api_url: %v", err)
 	}
 }
+
+// Issue 11 attack 8: a message pending in the outbox, and a restart without
+// Telegram (an EnvironmentFile that went missing): it was written to the
+// log and marked sent, and never reached Telegram. It stays pending, the
+// start says so, and the alerts of this run still go to the log.
+func TestQueuedAlertsWaitForTelegram(t *testing.T) {
+	st := NewMemStore()
+	if _, err := st.AddOutbox([]Message{
+		{Made: t0, Kind: "down", Hosts: []string{"db1"}, Text: "🔴 db1 is DOWN"},
+		{Made: t0, Kind: "down", Hosts: []string{"db2"}, Text: "🔴 db2 is DOWN"},
+	}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	clk := newFakeClock()
+	log, logs := testLogger()
+	d := start(t, Options{Store: st, Clock: clk, Log: log})
+	if !strings.Contains(logs.String(), `msg="2 alerts wait for Telegram, which is not configured"`) {
+		t.Errorf("the start does not say the queued alerts wait:\n%s", logs)
+	}
+	d.Transition(downAt("web", t0))
+	clk.Advance(time.Minute) // past the group window
+	waitFor(t, "the alert of this run in the log", func() bool { return strings.Contains(logs.String(), "hosts=web") })
+	d.stop()
+	if strings.Contains(logs.String(), "db1") || strings.Contains(logs.String(), "db2") {
+		t.Errorf("the queued alerts went to the log:\n%s", logs)
+	}
+	pending, err := st.PendingOutbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 2 || pending[0].Hosts[0] != "db1" || pending[1].Hosts[0] != "db2" {
+		t.Errorf("pending after a run without Telegram: %+v, want db1 and db2 still queued", pending)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"downtime/config"
 )
 
 // Delivery timing. Telegram allows a chat about one message a second and a
@@ -66,6 +68,18 @@ func newOutbox(st Store, n Notifier, clk Clock, log *slog.Logger, toLog bool) (*
 	pending, err := st.PendingOutbox()
 	if err != nil {
 		return nil, fmt.Errorf("read the alert outbox: %w", err)
+	}
+	if toLog && len(pending) > 0 {
+		// Made for Telegram by an earlier run: they stay in the outbox
+		// for a start with Telegram configured (a missing token file or
+		// environment must not turn them into log lines marked sent).
+		what := fmt.Sprintf("%d alerts wait", len(pending))
+		if len(pending) == 1 {
+			what = "1 alert waits"
+		}
+		log.Warn(what+" for Telegram, which is not configured", "queued", len(pending),
+			"fix", "set [telegram] token and chat_id (or "+config.EnvToken+") and restart: they go out then")
+		return o, nil
 	}
 	o.queue = pending
 	return o, nil
