@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -244,5 +245,63 @@ func TestServiceUnitPreventsRestartOnConfigErrorOnly(t *testing.T) {
 	want := "RestartPreventExitStatus=" + strconv.Itoa(exitConfig)
 	if !strings.Contains(string(unit), "\n"+want+"\n") || exitConfig == 2 {
 		t.Errorf("contrib/downtime.service lacks %s (and config errors must not exit 2, Go's crash status)", want)
+	}
+}
+
+// Issue 11 reading 3: with --no-state the UI's log was the predictable
+// /tmp/downtime-UID.log, opened by name as root: a symlink planted there
+// made root append to a file of the planter's choosing.
+func TestUILogPathIsPrivate(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	t.Setenv("XDG_RUNTIME_DIR", "")
+	o := &options{noState: true}
+
+	path, err := uiLogPath(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ownedPrivateDir(filepath.Dir(path)) || !strings.HasPrefix(path, tmp) {
+		t.Errorf("log at %s: want it in a 0700 directory of ours under %s", path, tmp)
+	}
+
+	// Someone else's directory (here: one open to all) is not used.
+	t.Setenv("TMPDIR", t.TempDir())
+	planted := filepath.Join(os.TempDir(), fmt.Sprintf("downtime-%d", os.Getuid()))
+	if err := os.Mkdir(planted, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(planted, 0o777)
+	path, err = uiLogPath(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Dir(path) == planted || !ownedPrivateDir(filepath.Dir(path)) {
+		t.Errorf("log at %s: the planted world-writable %s was used", path, planted)
+	}
+	os.RemoveAll(filepath.Dir(path))
+
+	// $XDG_RUNTIME_DIR comes first.
+	rt := t.TempDir()
+	t.Setenv("XDG_RUNTIME_DIR", rt)
+	if path, err = uiLogPath(o); err != nil || path != filepath.Join(rt, "downtime", logFileName) {
+		t.Errorf("with XDG_RUNTIME_DIR: %s, %v; want %s", path, err, filepath.Join(rt, "downtime", logFileName))
+	}
+
+	// A symlink at the log's path is never followed.
+	victim := filepath.Join(t.TempDir(), "victim")
+	writeFile(t, victim, "precious\n")
+	link := filepath.Join(t.TempDir(), logFileName)
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := openLogFile(link); err == nil || !strings.Contains(err.Error(), "symlink") {
+		if f != nil {
+			f.Close()
+		}
+		t.Errorf("openLogFile on a symlink: %v, want an error naming the symlink", err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "precious\n" {
+		t.Errorf("the symlink's target was written: %q", b)
 	}
 }

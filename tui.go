@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -189,10 +191,15 @@ func watchingDefaults(cfg *config.Config) bool {
 }
 
 // uiLogPath is where the logs go while the UI is up: next to the state
-// file, or, with --no-state, in the temporary directory.
+// file, or, with --no-state, in a directory only this user can enter
+// (privateDir).
 func uiLogPath(o *options) (string, error) {
 	if o.noState {
-		return filepath.Join(os.TempDir(), fmt.Sprintf("downtime-%d.log", os.Getuid())), nil
+		dir, err := privateDir()
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(dir, logFileName), nil
 	}
 	path := o.statePath
 	if path == "" {
@@ -204,8 +211,45 @@ func uiLogPath(o *options) (string, error) {
 	return filepath.Join(filepath.Dir(path), logFileName), nil
 }
 
+// privateDir is $XDG_RUNTIME_DIR/downtime, or else $TMPDIR/downtime-UID,
+// each used only when it is a real directory (not a symlink) owned by this
+// user with mode 0700; failing that, a new directory with a random name.
+// The log is then never opened by a name someone else could have planted
+// (a symlink in /tmp that makes root clobber a file of its choosing).
+func privateDir() (string, error) {
+	var candidates []string
+	if rt := os.Getenv("XDG_RUNTIME_DIR"); rt != "" && filepath.IsAbs(rt) {
+		candidates = append(candidates, filepath.Join(rt, "downtime"))
+	}
+	candidates = append(candidates, filepath.Join(os.TempDir(), fmt.Sprintf("downtime-%d", os.Getuid())))
+	for _, dir := range candidates {
+		if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if ownedPrivateDir(dir) {
+			return dir, nil
+		}
+	}
+	dir, err := os.MkdirTemp("", "downtime-")
+	if err != nil {
+		return "", fmt.Errorf("create a private directory for the log: %w (pass --state PATH to keep the log next to it)", err)
+	}
+	return dir, nil
+}
+
+// ownedPrivateDir reports whether dir is a directory, not a symlink, of
+// this user's with no access for anyone else.
+func ownedPrivateDir(dir string) bool {
+	fi, err := os.Lstat(dir)
+	if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Getuid()
+}
+
 // openLogFile opens the log for appending (0600: it names the hosts),
-// moving a large one aside first.
+// moving a large one aside first. It never follows a symlink at path.
 func openLogFile(path string) (*os.File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create directory for log file %s: %w", path, err)
@@ -215,7 +259,10 @@ func openLogFile(path string) (*os.File, error) {
 			return nil, fmt.Errorf("rotate log file %s: %w", path, err)
 		}
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, 0o600)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("open log file %s: it is a symlink, which downtime does not follow (remove it, or pass --no-ui to log to standard output)", path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open log file %s: %w (pass --no-ui to log to standard output)", path, err)
 	}
