@@ -43,6 +43,8 @@ type app struct {
 	snapshots func(ctx context.Context, ch <-chan monitor.Snapshot)
 	// alerts is the alert dispatcher (alerts.go); nil until setupAlerts.
 	alerts *alert.Dispatcher
+	// state says whether the state file keeps what happens (statewatch.go).
+	state stateHealth
 }
 
 // onTransition adds a consumer of transitions.
@@ -116,7 +118,10 @@ func newApp(o *options, cfg *config.Config, logw io.Writer) (*app, error) {
 	a.engine = eng
 	a.mon = monitor.New(realClock{}, cfg.Hosts, saved)
 	if a.store != nil {
-		a.mon.SetStore(a.store, func(err error) { a.log.Error("state not saved", "err", err) })
+		a.mon.SetStore(a.store, func(err error) {
+			a.state.fail(err.Error())
+			a.log.Error("state not saved", "err", err)
+		})
 	}
 	a.runner = monitor.NewRunner(a.mon, eng, monitor.RunnerOptions{})
 	a.onTransition(transitionLogger(a.log))
@@ -198,12 +203,16 @@ func (a *app) setupServices(hup <-chan os.Signal) error {
 		setupReload(a, hup)
 	}
 	setupHeartbeat(a)
+	a.setupStateWatch()
 	return nil
 }
 
 // logStarted writes the start line.
 func (a *app) logStarted(extra ...any) {
 	attrs := []any{"hosts", len(a.cfg.Hosts), "icmp", a.engine.Mode(), "state", a.statePath, "telegram", onOff(a.cfg.Telegram.Enabled())}
+	if why := a.state.problem(); why != "" {
+		attrs = append(attrs, "warning", "state not saved: "+why)
+	}
 	a.log.Info("monitor started", append(attrs, extra...)...)
 }
 

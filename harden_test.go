@@ -305,3 +305,22 @@ func TestUILogPathIsPrivate(t *testing.T) {
 		t.Errorf("the symlink's target was written: %q", b)
 	}
 }
+
+// Issue 11 attack 10: the state file deleted while running went unnoticed;
+// the next start sent a second DOWN. It is said loudly, once.
+func TestStateFileDeletedWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state.db")
+	p := start(t, dir, "--no-ui", "--demo", "--state", state, "127.0.0.1")
+	p.waitFor(10*time.Second, `msg="monitor started"`)
+	if err := os.Remove(state); err != nil {
+		t.Fatal(err)
+	}
+	p.waitFor(10*time.Second, "level=ERROR", `msg="state not saved"`, "deleted while downtime runs", state)
+	if code := p.stop(syscall.SIGTERM); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	if n := p.count(`msg="state not saved"`, "deleted"); n != 1 {
+		t.Errorf("said %d times that the state file was deleted, want once", n)
+	}
+}

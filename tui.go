@@ -162,6 +162,7 @@ func uiAlertStatus(a *app) ui.AlertStatus {
 		// DOWN lines, reminders and a storm's summary with hosts down
 		// start with the red mark (alert/message.go).
 		st.LastDown = strings.HasPrefix(s.Last, "🔴")
+		st.StateNotSaved = a.state.problem() != ""
 		return st
 	})
 }
