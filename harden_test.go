@@ -324,3 +324,28 @@ func TestStateFileDeletedWhileRunning(t *testing.T) {
 		t.Errorf("said %d times that the state file was deleted, want once", n)
 	}
 }
+
+// Issue 11 attack 11: credentials in api_url were printed by check-config,
+// in `telegram test` errors and in the start-up warning.
+func TestAPIURLCredentialsNeverPrinted(t *testing.T) {
+	const pass = "Pa55w0rdInURL"
+	dir := t.TempDir()
+	dead := freeAddr(t) // nobody listens
+	cfg := writeFile(t, filepath.Join(dir, "hosts.toml"), fmt.Sprintf("[telegram]\ntoken = %q\nchat_id = \"4242\"\napi_url = \"http://ops:%s@%s\"\n", e2eToken, pass, dead))
+	var out []string
+	for _, args := range [][]string{{"check-config", "-c", cfg}, {"telegram", "test", "-c", cfg}} {
+		_, stdout, stderr := runOnce(t, dir, "", args...)
+		out = append(out, stdout, stderr)
+	}
+	p := start(t, dir, "--no-ui", "--no-state", "--demo", "-c", cfg, "127.0.0.1")
+	p.waitFor(20*time.Second, `msg="telegram not reachable yet`, "api_url=http://<credentials>@"+dead)
+	p.stop(syscall.SIGTERM)
+	out = append(out, p.output()...)
+	all := strings.Join(out, "\n")
+	if strings.Contains(all, pass) || strings.Contains(all, "ops:") {
+		t.Errorf("the api_url credentials were printed:\n%s", all)
+	}
+	if !strings.Contains(all, "<credentials>@"+dead) {
+		t.Errorf("the api_url is not shown with its credentials replaced:\n%s", all)
+	}
+}
