@@ -184,3 +184,17 @@ func TestRedactURL(t *testing.T) {
 		t.Errorf("bad api_url: %v, want an error without the password", err)
 	}
 }
+
+// The flat skip of values nested past maxValueDepth steps over strings and
+// comments that hold brackets, and counts their lines.
+func TestScanKeyLinesPastMaxDepth(t *testing.T) {
+	deep := strings.Repeat("[", maxValueDepth+2)
+	src := "a = " + deep + "\"]]\", # ]]\n'}',\n{ k = \"\"\"\n]\n\"\"\" }" + strings.Repeat("]", maxValueDepth+2) + "\nb = 1\n"
+	kl := scanKeyLines(src)
+	if got := kl.at("b"); got != 6 {
+		t.Errorf("b at line %d, want 6\n%s", got, src)
+	}
+	if got := kl.at("a.0.0"); got != 1 {
+		t.Errorf("a.0.0 at line %d, want 1", got)
+	}
+}
