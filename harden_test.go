@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -16,6 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"downtime/alert"
 	"downtime/internal/fakebot"
 )
 
@@ -347,5 +349,28 @@ func TestAPIURLCredentialsNeverPrinted(t *testing.T) {
 	}
 	if !strings.Contains(all, "<credentials>@"+dead) {
 		t.Errorf("the api_url is not shown with its credentials replaced:\n%s", all)
+	}
+}
+
+// Issue 11 attack 10: a failed write of the alert path (a full disk) marks
+// the state not saved, for the UI header, as the monitor's do.
+func TestAlertStoreFailureMarksStateNotSaved(t *testing.T) {
+	mem := alert.NewMemStore()
+	var state stateHealth
+	s := alertStore{Store: mem, state: &state}
+	if _, err := s.AddOutbox([]alert.Message{{Text: "x"}}, nil, nil); err != nil || state.problem() != "" {
+		t.Fatalf("a write that worked: %v, state problem %q", err, state.problem())
+	}
+	mem.FailWith(errors.New("database or disk is full"))
+	for _, write := range []func() error{
+		func() error { _, err := s.AddOutbox([]alert.Message{{Text: "y"}}, nil, nil); return err },
+		func() error { return s.MarkSent(1, time.Now()) },
+		func() error { return s.MarkFailed(1, time.Now(), "403") },
+		func() error { return s.RecordAttempt(1, time.Now(), "500") },
+	} {
+		state = stateHealth{}
+		if err := write(); err == nil || !strings.Contains(state.problem(), "disk is full") {
+			t.Errorf("a failed write: %v, state problem %q; want it marked not saved", err, state.problem())
+		}
 	}
 }

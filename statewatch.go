@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"downtime/alert"
 )
 
 // stateCheckEvery is how often the state file is looked at, to notice it
@@ -66,4 +68,35 @@ func (a *app) setupStateWatch() {
 			}
 		}
 	})
+}
+
+// alertStore is the state file as the alert path writes it: a failed
+// write marks the state not saved, as the monitor's do.
+type alertStore struct {
+	alert.Store
+	state *stateHealth
+}
+
+func (s alertStore) note(err error) error {
+	if err != nil {
+		s.state.fail(err.Error())
+	}
+	return err
+}
+
+func (s alertStore) AddOutbox(msgs []alert.Message, save []alert.HostAlert, drop []string) ([]int64, error) {
+	ids, err := s.Store.AddOutbox(msgs, save, drop)
+	return ids, s.note(err)
+}
+
+func (s alertStore) MarkSent(id int64, at time.Time) error {
+	return s.note(s.Store.MarkSent(id, at))
+}
+
+func (s alertStore) MarkFailed(id int64, at time.Time, reason string) error {
+	return s.note(s.Store.MarkFailed(id, at, reason))
+}
+
+func (s alertStore) RecordAttempt(id int64, at time.Time, reason string) error {
+	return s.note(s.Store.RecordAttempt(id, at, reason))
 }
