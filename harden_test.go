@@ -374,3 +374,46 @@ func TestAlertStoreFailureMarksStateNotSaved(t *testing.T) {
 		}
 	}
 }
+
+// Issue 11 attack 10: on a full disk a restart sent a second DOWN and said
+// nothing; the start line now says the state is not saved.
+func TestStartLineSaysStateNotSavedOnFullDisk(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to mount a small tmpfs")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("mount tmpfs: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	state := filepath.Join(dir, "state.db")
+	p := start(t, t.TempDir(), "--no-ui", "--demo", "--state", state, "127.0.0.1")
+	line := p.waitFor(10*time.Second, `msg="monitor started"`)
+	if strings.Contains(line, "state not saved") {
+		t.Fatalf("with room: %s", line)
+	}
+	p.stop(syscall.SIGTERM)
+
+	// Fill the file system, leaving room for the -shm file (8 pages) and a
+	// page: the state file opens, the first write does not fit.
+	f, err := os.Create(filepath.Join(dir, "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4096)
+	var n int64
+	for {
+		if _, err := f.Write(buf); err != nil {
+			break
+		}
+		n += int64(len(buf))
+	}
+	if err := f.Truncate(n - 9*4096); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	p = start(t, t.TempDir(), "--no-ui", "--demo", "--state", state, "127.0.0.1")
+	p.waitFor(10*time.Second, "level=ERROR", `msg="state not saved"`, "cannot be written")
+	p.waitFor(10*time.Second, `msg="monitor started"`, `warning="state not saved: state file `+state+` cannot be written`)
+	p.stop(syscall.SIGTERM)
+}
