@@ -18,11 +18,9 @@ import (
 // app is one running monitor: the parts main wires together. Features plug
 // in through onTransition and addService, each from a file of its own.
 type app struct {
-	opts *options
-	cfg  *config.Config
-	log  *slog.Logger
-	// logw queues log lines for the output, which may stall (logwriter.go).
-	logw      *logWriter
+	opts      *options
+	cfg       *config.Config
+	log       *slog.Logger
 	store     *store.Store // nil with --no-state
 	statePath string       // "off" with --no-state
 	// releaseState gives up the claim on the state file (store.Lock).
@@ -45,6 +43,8 @@ type app struct {
 	alerts *alert.Dispatcher
 	// state says whether the state file keeps what happens (statewatch.go).
 	state stateHealth
+	// logw queues log lines for the output, which may stall (logwriter.go).
+	logw *logWriter
 }
 
 // onTransition adds a consumer of transitions.
