@@ -109,12 +109,12 @@ func parseFlags(name string, args []string, stderr io.Writer) (*options, *pflag.
 // first instruction: headless they reload the config once the monitor
 // runs, with the UI they end it (the terminal went away).
 func run(ctx context.Context, hup <-chan os.Signal, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) > 0 && (args[0] == "check-config" || args[0] == "telegram") {
-		// The one-shot commands end on a hang-up, as commands do.
+	if len(args) > 0 && args[0] == "check-config" {
+		signal.Reset(syscall.SIGHUP) // a one-shot command ends on a hang-up
+		return checkConfig(ctx, args[1:], stdin, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "telegram" {
 		signal.Reset(syscall.SIGHUP)
-		if args[0] == "check-config" {
-			return checkConfig(ctx, args[1:], stdin, stdout, stderr)
-		}
 		return telegramCmd(ctx, args[1:], stdin, stdout, stderr)
 	}
 	o, _, err := parseFlags("downtime", args, stderr)
