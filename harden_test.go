@@ -417,3 +417,24 @@ func TestStartLineSaysStateNotSavedOnFullDisk(t *testing.T) {
 	p.waitFor(10*time.Second, `msg="monitor started"`, `warning="state not saved: state file `+state+` cannot be written`)
 	p.stop(syscall.SIGTERM)
 }
+
+// Issue 11 attack 5: a reload that reads a target file nobody writes (a
+// FIFO) must not keep SIGTERM from ending the monitor.
+func TestSIGTERMDuringBlockedReload(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "targets")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := start(t, dir, "--no-ui", "--no-state", "--demo", "-f", fifo)
+	f := openFIFOForWriting(t, fifo, 10*time.Second)
+	f.WriteString("127.0.0.1\n")
+	f.Close()
+	p.waitFor(10*time.Second, `msg="monitor started"`)
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	f = openFIFOForWriting(t, fifo, 10*time.Second) // the reload reads it; nothing comes
+	defer f.Close()
+	if code := p.stop(syscall.SIGTERM); code != 0 {
+		t.Errorf("exit %d after SIGTERM, want 0", code)
+	}
+}
