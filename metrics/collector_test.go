@@ -113,7 +113,7 @@ downtime_alerts_sent_total 7
 # HELP downtime_alerts_queued Alert messages waiting in the outbox to be delivered.
 # TYPE downtime_alerts_queued gauge
 downtime_alerts_queued 2
-# HELP downtime_alerts_failed_total Alert delivery attempts that failed (each is retried).
+# HELP downtime_alerts_failed_total Alert delivery attempts that failed: a network error, a 5xx or a 429 is retried; a refusal (400, 401, 403) is kept as failed and not retried.
 # TYPE downtime_alerts_failed_total counter
 downtime_alerts_failed_total 3
 # HELP downtime_engine_replies_ignored_total Packets that matched no outstanding probe: late, duplicated, foreign or corrupted.
