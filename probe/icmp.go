@@ -89,7 +89,7 @@ func (s *icmpSocket) sendFailed(err error, retried bool) bool {
 		return false
 	}
 	switch err {
-	case unix.EHOSTUNREACH, unix.ENETUNREACH, unix.EACCES, unix.ECONNREFUSED, unix.EPROTO, unix.EHOSTDOWN, unix.ENONET:
+	case unix.EHOSTUNREACH, unix.ENETUNREACH, unix.EACCES, unix.ECONNREFUSED, unix.EPROTO, unix.EHOSTDOWN:
 		s.errPending.Store(true)
 		return true
 	}

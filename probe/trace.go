@@ -145,9 +145,9 @@ type traceRun struct {
 	mu      sync.Mutex
 	path    *Path
 	pending map[uint64]traceProbe // by seq
-	left    int  // probes sent and not yet answered
-	sending bool // more probes may follow
-	done    chan struct{} // closed once every probe is answered
+	left    int                   // probes sent and not yet answered
+	sending bool                  // more probes may follow
+	done    chan struct{}         // closed once every probe is answered
 }
 
 type traceProbe struct {
