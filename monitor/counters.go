@@ -35,6 +35,9 @@ type Counters struct {
 	OK      uint64 // probes answered
 	Timeout uint64 // probes that got no reply in time
 	Error   uint64 // probes that failed otherwise: no route, refused, a name that does not resolve
+	// Probes answered by an ICMP error: destination unreachable, prohibited
+	// (administratively), TTL exceeded.
+	Unreachable, Prohibited, TTLExceeded uint64
 	Outages uint64 // transitions to DOWN (a restored outage is not a new one)
 
 	// RTTCounts[i] counts the answered probes with RTT ≤ RTTBuckets[i]
@@ -45,7 +48,9 @@ type Counters struct {
 }
 
 // Probes is the number of probes counted, whatever their outcome.
-func (c *Counters) Probes() uint64 { return c.OK + c.Timeout + c.Error }
+func (c *Counters) Probes() uint64 {
+	return c.OK + c.Timeout + c.Error + c.Unreachable + c.Prohibited + c.TTLExceeded
+}
 
 // record counts one probe result.
 func (c *Counters) record(r probe.Result) {
@@ -56,6 +61,17 @@ func (c *Counters) record(r probe.Result) {
 		c.RTTCounts[rttBucket(r.RTT)]++
 	case errors.Is(r.Err, probe.ErrTimeout):
 		c.Timeout++
+	case errors.As(r.Err, new(*probe.ICMPError)):
+		var ie *probe.ICMPError
+		errors.As(r.Err, &ie)
+		switch ie.Result() {
+		case "prohibited":
+			c.Prohibited++
+		case "ttl_exceeded":
+			c.TTLExceeded++
+		default:
+			c.Unreachable++
+		}
 	default:
 		c.Error++
 	}

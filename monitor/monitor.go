@@ -173,7 +173,7 @@ func (m *Monitor) Handle(r probe.Result) (Transition, bool) {
 		return Transition{}, false
 	}
 	h.samples.push(Lost)
-	h.lastErr = r.Err.Error()
+	h.lastErr = probe.Reason(r.Err)
 	h.fails++
 	h.oks = 0
 	if h.state != Down && h.fails >= atLeastOne(h.cfg.DownAfter) {
