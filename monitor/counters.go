@@ -38,7 +38,7 @@ type Counters struct {
 	// Probes answered by an ICMP error: destination unreachable, prohibited
 	// (administratively), TTL exceeded.
 	Unreachable, Prohibited, TTLExceeded uint64
-	Outages uint64 // transitions to DOWN (a restored outage is not a new one)
+	Outages                              uint64 // transitions to DOWN (a restored outage is not a new one)
 
 	// RTTCounts[i] counts the answered probes with RTT ≤ RTTBuckets[i]
 	// and above the bound before it; the last element counts those above

@@ -64,8 +64,8 @@ type Transition struct {
 	// Path is where a trace at DOWN found the way to the host now ends;
 	// set by the path tracer between the monitor and the alerts, nil when
 	// the host was not traced.
-	Path *PathEnd
-	Notice    Notice    // NoNotice for a transition; otherwise news about an open outage (see Notice)
+	Path   *PathEnd
+	Notice Notice // NoNotice for a transition; otherwise news about an open outage (see Notice)
 }
 
 // PathEnd is where the path to a DOWN host ends, and how far it went when
