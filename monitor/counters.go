@@ -35,10 +35,11 @@ type Counters struct {
 	OK      uint64 // probes answered
 	Timeout uint64 // probes that got no reply in time
 	Error   uint64 // probes that failed otherwise: no route, refused, a name that does not resolve
+	Outages uint64 // transitions to DOWN (a restored outage is not a new one)
+
 	// Probes answered by an ICMP error: destination unreachable, prohibited
 	// (administratively), TTL exceeded.
 	Unreachable, Prohibited, TTLExceeded uint64
-	Outages                              uint64 // transitions to DOWN (a restored outage is not a new one)
 
 	// RTTCounts[i] counts the answered probes with RTT ≤ RTTBuckets[i]
 	// and above the bound before it; the last element counts those above

@@ -61,11 +61,12 @@ type Transition struct {
 	DownSince time.Time // start of the outage: for To==Down the DOWN time, for To==Up the outage's start
 	Restored  bool      // an outage restored from the store at start-up ("host still down"), not a new one
 	Reason    string    // why the last probe failed (probe.Reason), for To==Down
+	Notice    Notice    // NoNotice for a transition; otherwise news about an open outage (see Notice)
+
 	// Path is where a trace at DOWN found the way to the host now ends;
 	// set by the path tracer between the monitor and the alerts, nil when
 	// the host was not traced.
-	Path   *PathEnd
-	Notice Notice // NoNotice for a transition; otherwise news about an open outage (see Notice)
+	Path *PathEnd
 }
 
 // PathEnd is where the path to a DOWN host ends, and how far it went when
