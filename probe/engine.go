@@ -43,6 +43,7 @@ type Stats struct {
 	Ignored  uint64 // packets that matched no outstanding probe: late, duplicated, foreign, corrupted
 	Errors   uint64 // ICMP errors that answered a probe (unreachable, prohibited, TTL exceeded)
 	Foreign  uint64 // ICMP errors about packets that were not ours, or no longer awaited
+	Traced   uint64 // trace probes sent (not in Sent)
 }
 
 // Engine probes every added host on its own interval. ICMP probes of all
@@ -73,6 +74,7 @@ type Engine struct {
 
 	sent, received, ignored atomic.Uint64
 	icmpErrors, foreign     atomic.Uint64
+	traceSent               atomic.Uint64
 
 	tracing tracing // trace.go
 }
@@ -185,7 +187,7 @@ func (e *Engine) Mode() string {
 // Stats returns the running totals.
 func (e *Engine) Stats() Stats {
 	return Stats{Sent: e.sent.Load(), Received: e.received.Load(), Ignored: e.ignored.Load(),
-		Errors: e.icmpErrors.Load(), Foreign: e.foreign.Load()}
+		Errors: e.icmpErrors.Load(), Foreign: e.foreign.Load(), Traced: e.traceSent.Load()}
 }
 
 // ErrorsHidden says why the kernel hides ICMP errors from the engine's

@@ -20,7 +20,14 @@ const traceBit HostID = 1 << 31
 type TraceOptions struct {
 	MaxHops int           // the highest TTL tried; default 30
 	Timeout time.Duration // how long a round waits for answers after its last send; default 1s
+	// StartBy, when set, is when Trace gives up waiting for a trace slot
+	// (ErrTraceBusy): a trace that starts later would be too late.
+	StartBy time.Time
 }
+
+// ErrTraceBusy is returned by Trace when no trace slot came free by
+// TraceOptions.StartBy.
+var ErrTraceBusy = errors.New("probe: every trace slot is busy")
 
 func (o TraceOptions) withDefaults() TraceOptions {
 	if o.MaxHops <= 0 || o.MaxHops > 255 {
@@ -165,7 +172,16 @@ var ErrNotRunning = errors.New("probe: the engine is not running")
 // cancelled, it returns what it has with ctx's error.
 func (e *Engine) Trace(ctx context.Context, addr netip.Addr, rounds int, opts TraceOptions) (*Path, error) {
 	p := &Path{Dest: addr.Unmap()}
-	if err := e.acquireTrace(ctx); err != nil {
+	actx := ctx
+	if !opts.StartBy.IsZero() {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithDeadline(ctx, opts.StartBy)
+		defer cancel()
+	}
+	if err := e.acquireTrace(actx); err != nil {
+		if ctx.Err() == nil {
+			err = ErrTraceBusy
+		}
 		return p, err
 	}
 	defer e.releaseTrace()
@@ -194,6 +210,34 @@ func (e *Engine) acquireTrace(ctx context.Context) error {
 }
 
 func (e *Engine) releaseTrace() { <-e.tracing.slots }
+
+// TraceTarget is the address a trace toward host id goes to: its address
+// when it is an ICMP host whose name (if any) has resolved.
+func (e *Engine) TraceTarget(id HostID) (netip.Addr, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.lookupLocked(id)
+	if s == nil || e.opts.Prober != nil || s.spec.Target.Kind != KindICMP || !s.addr.IsValid() {
+		return netip.Addr{}, false
+	}
+	return s.addr, true
+}
+
+// TraceTargets lists the ICMP hosts and their addresses, as TraceTarget.
+func (e *Engine) TraceTargets() map[HostID]netip.Addr {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make(map[HostID]netip.Addr, len(e.hosts))
+	if e.opts.Prober != nil {
+		return out
+	}
+	for id, s := range e.hosts {
+		if s.spec.Target.Kind == KindICMP && s.addr.IsValid() {
+			out[id] = s.addr
+		}
+	}
+	return out
+}
 
 // TraceRound sends one round of a trace toward p.Dest and adds what came
 // back to p: the caller of a live trace (the UI) calls it once a refresh.
@@ -243,7 +287,7 @@ func (e *Engine) TraceRound(ctx context.Context, p *Path, opts TraceOptions) err
 		run.left++
 		p.hop(ttl).Sent++
 		run.mu.Unlock()
-		e.sent.Add(1)
+		e.traceSent.Add(1)
 		if err := sock.sendTTL(b, p.Dest, ttl); err != nil {
 			run.mu.Lock()
 			delete(run.pending, seq)

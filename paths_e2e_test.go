@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"downtime/internal/fakebot"
+	"downtime/internal/testnet"
+)
+
+// issue 14 item 2: cut the last link of a chain of routers; the DOWN (log
+// line and Telegram) says where the path now ends, and how far it went.
+func TestDownSaysWhereThePathEnds(t *testing.T) {
+	c := testnet.NewChain(t)
+	bot := fakebot.New(t, e2eToken, fakebot.WithChats("4242"))
+	dir := t.TempDir()
+	cfg := writeFile(t, filepath.Join(dir, "hosts.toml"), alertConfig(bot, "4242",
+		[2]string{"far4", c.Target4(5).String()}, [2]string{"far6", c.Target6(5).String()}))
+	p := start(t, dir, "--no-ui", "-c", cfg, "--state", filepath.Join(dir, "state.db"))
+	p.waitFor(5*time.Second, `msg="monitor started"`)
+	p.waitFor(10*time.Second, `msg="paths traced"`, "hosts=2", "reached=2")
+
+	c.CutLast()
+	cut := time.Now()
+	for _, h := range []struct{ name, hop string }{{"far4", c.Hops4[1].String()}, {"far6", c.Hops6[1].String()}} {
+		line := p.waitFor(10*time.Second, `msg="host down"`, "host="+h.name)
+		for _, want := range []string{"reason=timeout", "path_ends=" + h.hop, "hop=2", "used_to_reach=3"} {
+			if !strings.Contains(line, want) {
+				t.Errorf("%s: %q lacks %s", h.name, line, want)
+			}
+		}
+	}
+	// down_after 2 × 200 ms, a timeout, then at most 2 s for the trace.
+	if took := time.Since(cut); took > 4*time.Second {
+		t.Errorf("the DOWNs took %v after the cut", took)
+	}
+	p.waitFor(5*time.Second, `msg="alert sent"`, "kind=down")
+	var all []string
+	for _, m := range bot.Messages() {
+		all = append(all, m.Text)
+	}
+	text := strings.Join(all, "\n")
+	for _, want := range []string{
+		fmt.Sprintf("path ends at hop 2: %s (it used to reach hop 3)", c.Hops4[1]),
+		fmt.Sprintf("path ends at hop 2: %s (it used to reach hop 3)", c.Hops6[1]),
+		"└ why: timeout",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("Telegram lacks %q:\n%s", want, text)
+		}
+	}
+	if code := p.stop(syscall.SIGTERM); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
