@@ -100,7 +100,15 @@ func (pt *pathTracer) relay(ctx context.Context, in <-chan monitor.Transition, d
 		select {
 		case t, ok := <-in:
 			if !ok {
+				// The monitor stopped: the traces end with ctx, or in time.
 				for _, h := range queue {
+					if h.done != nil {
+						select {
+						case <-h.done:
+						case <-ctx.Done():
+						case <-time.After(time.Until(h.deadline)):
+						}
+					}
 					if p := h.path.Load(); p != nil {
 						h.t.Path = p
 					}
@@ -151,7 +159,13 @@ func (pt *pathTracer) admit(ctx context.Context, t monitor.Transition) *pendingT
 		// would not finish before the DOWN goes without it.
 		runCtx, cancel := context.WithDeadline(ctx, p.deadline)
 		defer cancel()
-		path, err := pt.eng.Trace(runCtx, addr, 1, probe.TraceOptions{Timeout: pathTimeout, StartBy: now.Add(pt.startBy)})
+		opts := probe.TraceOptions{Timeout: pathTimeout, StartBy: now.Add(pt.startBy)}
+		if usedTo > 0 {
+			// A few hops past where the host used to be are enough, and
+			// leave the probe budget to the other traces of a storm.
+			opts.MaxHops = usedTo + 4
+		}
+		path, err := pt.eng.Trace(runCtx, addr, 1, opts)
 		if err != nil {
 			return
 		}

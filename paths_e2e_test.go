@@ -57,3 +57,36 @@ func TestDownSaysWhereThePathEnds(t *testing.T) {
 		t.Errorf("exit %d", code)
 	}
 }
+
+// issue 14 item 1: a router that rejects with "administratively
+// prohibited": the DOWN says so and by whom. (That the error ends a probe
+// long before its timeout is TestICMPErrorsFailProbesAtOnceWithTheReason,
+// in probe: the config does not allow a timeout longer than the interval.)
+func TestProhibitedIsTheReasonAndComesAtOnce(t *testing.T) {
+	c := testnet.NewChain(t)
+	dir := t.TempDir()
+	cfg := writeFile(t, filepath.Join(dir, "hosts.toml"), fmt.Sprintf(`
+[defaults]
+interval = "300ms"
+timeout = "300ms"
+down_after = 3
+
+[[host]]
+name = "far"
+address = "%v"
+`, c.Target4(3)))
+	p := start(t, dir, "--no-ui", "-c", cfg, "--state", filepath.Join(dir, "state.db"))
+	p.waitFor(5*time.Second, `msg="monitor started"`)
+	p.waitFor(10*time.Second, `msg="paths traced"`, "hosts=1", "reached=1")
+	c.Reject(1)
+	line := p.waitFor(10*time.Second, `msg="host down"`, "host=far")
+	if want := `reason="prohibited by ` + c.Hops4[1].String() + `"`; !strings.Contains(line, want) {
+		t.Errorf("%q lacks %s", line, want)
+	}
+	if want := "path_ends=" + c.Hops4[1].String(); !strings.Contains(line, want) {
+		t.Errorf("%q lacks %s", line, want)
+	}
+	if code := p.stop(syscall.SIGTERM); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
