@@ -94,6 +94,9 @@ func runUI(ctx context.Context, o *options, cfg *config.Config, stdin io.Reader,
 	if a.store != nil {
 		opts.History = a.store
 	}
+	if a.paths != nil {
+		opts.Tracer = a.engine
+	}
 	opts.Alerts = uiAlertStatus(a)
 	opts.Reload = func() (string, error) {
 		res, err := a.reload() // logs the outcome itself

@@ -426,3 +426,11 @@ func (t *tracing) deliver(r reply) bool {
 	h.Worst = max(h.Worst, rtt)
 	return true
 }
+
+// Clone is a copy of p that shares nothing with it: a live trace's rounds
+// run on a copy while the UI draws the last one.
+func (p *Path) Clone() *Path {
+	c := *p
+	c.Hops = append([]Hop(nil), p.Hops...)
+	return &c
+}
