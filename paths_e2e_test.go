@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/netip"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -88,5 +91,41 @@ address = "%v"
 	}
 	if code := p.stop(syscall.SIGTERM); code != 0 {
 		t.Errorf("exit %d", code)
+	}
+}
+
+// issue 14 item 4: downtime trace prints the hops of the chain, v4 and v6,
+// as a report or as JSON.
+func TestTraceCommandReportsTheChain(t *testing.T) {
+	c := testnet.NewChain(t)
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		target netip.Addr
+		hops   [2]netip.Addr
+	}{{c.Target4(4), c.Hops4}, {c.Target6(4), c.Hops6}} {
+		p := start(t, dir, "trace", "-c", "2", tt.target.String())
+		<-p.done
+		if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+			t.Fatalf("exit %d: %s", code, p.stderr.String())
+		}
+		out := strings.Join(p.output(), "\n")
+		for i, want := range []string{tt.hops[0].String(), tt.hops[1].String(), tt.target.String()} {
+			if !regexp.MustCompile(fmt.Sprintf(`(?m)^ +%d\.\|-- %s +0\.0%% +2 `, i+1, regexp.QuoteMeta(want))).MatchString(out) {
+				t.Errorf("no hop %d at %s with 2 sent, none lost:\n%s", i+1, want, out)
+			}
+		}
+		if !strings.Contains(out, "reached in 3 hops") {
+			t.Errorf("report does not say the host was reached:\n%s", out)
+		}
+	}
+	c.CutLast()
+	p := start(t, dir, "trace", "-c", "1", "--json", c.Target4(4).String())
+	<-p.done
+	var rep traceJSON
+	if err := json.Unmarshal([]byte(strings.Join(p.output(), "\n")), &rep); err != nil {
+		t.Fatalf("--json: %v: %s", err, strings.Join(p.output(), "\n"))
+	}
+	if rep.Reached || rep.EndHop != 2 || rep.EndAddr != c.Hops4[1].String() || len(rep.Hops) != 3 || rep.Hops[2].LossPct != 100 {
+		t.Errorf("cut path: %+v", rep)
 	}
 }
