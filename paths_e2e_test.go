@@ -47,6 +47,7 @@ func TestDownSaysWhereThePathEnds(t *testing.T) {
 		all = append(all, m.Text)
 	}
 	text := strings.Join(all, "\n")
+	t.Logf("Telegram:\n%s", text)
 	for _, want := range []string{
 		fmt.Sprintf("path ends at hop 2: %s (it used to reach hop 3)", c.Hops4[1]),
 		fmt.Sprintf("path ends at hop 2: %s (it used to reach hop 3)", c.Hops6[1]),

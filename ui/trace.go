@@ -120,6 +120,13 @@ func (t *traceModel) view(b *strings.Builder, lines int) {
 		for _, l := range tl[1:] {
 			out = append(out, fit(l, w))
 		}
+		// What the hops said besides "time exceeded", under the table
+		// where it has the whole width.
+		for _, h := range t.path.Hops {
+			if h.Err != nil {
+				out = append(out, st.Warn.Render(fit(fmt.Sprintf(" hop %d: %s", h.TTL, h.Err), w)))
+			}
+		}
 	}
 	for i := range lines {
 		if i > 0 {
@@ -160,8 +167,8 @@ func traceSummary(p *probe.Path) string {
 //	  1  198.18.0.2                  0%    5   0.1ms   0.1ms   0.1ms   0.2ms
 //	  3  ???                       100%    5       –       –       –       –
 //
-// A hop that answered with an error other than "time exceeded" says which
-// after its numbers.
+// A hop that answered with an error other than "time exceeded" is marked
+// "!"; the view says which error under the table.
 func TraceLines(p *probe.Path) []string {
 	out := []string{fmt.Sprintf(" %3s  %-24s %5s %4s %7s %7s %7s %7s", "HOP", "ADDRESS", "LOSS", "SNT", "LAST", "AVG", "BEST", "WORST")}
 	for _, h := range p.Hops {
@@ -172,7 +179,7 @@ func TraceLines(p *probe.Path) []string {
 		line := fmt.Sprintf(" %3d  %-24s %5s %4d %7s %7s %7s %7s", h.TTL, addr, formatLoss(h.Loss(), h.Sent), h.Sent,
 			formatRTT(h.Last), formatRTT(h.Avg()), formatRTT(h.Best), formatRTT(h.Worst))
 		if h.Err != nil {
-			line += "  " + h.Err.Error()
+			line += " !"
 		}
 		out = append(out, line)
 	}

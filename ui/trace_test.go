@@ -96,3 +96,20 @@ func TestTraceWithoutATracerSaysWhy(t *testing.T) {
 		t.Errorf("view lacks the reason:\n%s", view)
 	}
 }
+
+func TestTraceSaysWhatAHopAnsweredUnderTheTable(t *testing.T) {
+	p := &probe.Path{Dest: netip.MustParseAddr("198.18.0.1"), Rounds: 1, Hops: []probe.Hop{
+		{TTL: 1, Addr: netip.MustParseAddr("198.18.0.2"), Sent: 1, Received: 1, Last: time.Millisecond, Sum: time.Millisecond, Best: time.Millisecond, Worst: time.Millisecond},
+		{TTL: 2, Addr: netip.MustParseAddr("198.18.0.6"), Sent: 1, Received: 1, Last: time.Millisecond, Sum: time.Millisecond, Best: time.Millisecond, Worst: time.Millisecond,
+			Err: &probe.ICMPError{From: netip.MustParseAddr("198.18.0.6"), Type: 3, Code: 13}},
+	}}
+	m, _ := newTest(t, 80, 24, fixture(t, 0), Options{})
+	m.trace.open, m.trace.path, m.trace.name = true, p, "x"
+	m.state = stateTrace
+	view := m.View()
+	for _, want := range []string{"  2  198.18.0.6", " !", "hop 2: prohibited by 198.18.0.6"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("view lacks %q:\n%s", want, view)
+		}
+	}
+}
