@@ -128,7 +128,7 @@ func Reason(err error) string {
 	}
 	var re *ResolveError
 	if errors.As(err, &re) {
-		return "no such host"
+		return "cannot resolve: " + re.Err.Error()
 	}
 	return err.Error()
 }

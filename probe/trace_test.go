@@ -3,8 +3,8 @@ package probe
 import (
 	"context"
 	"errors"
+	"net"
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
 
@@ -230,8 +230,27 @@ func TestReasons(t *testing.T) {
 			t.Errorf("Reason(%v) = %q, want %q", tt.err, got, tt.want)
 		}
 	}
-	if !strings.Contains(Reason(&ResolveError{Name: "x.invalid", Err: errors.New("boom")}), "no such host") {
-		t.Error("a resolve error should read as no such host")
+	notFound := &ResolveError{Name: "x.invalid", Err: &net.DNSError{Err: "no such host", Name: "x.invalid", IsNotFound: true}}
+	if got := Reason(notFound); got != "no such host" {
+		t.Errorf("Reason(%v) = %q, want no such host", notFound, got)
+	}
+	if got := Reason(&ResolveError{Name: "x.example", Err: errors.New("server misbehaving")}); got != "cannot resolve: server misbehaving" {
+		t.Errorf("a resolver failure reads %q", got)
+	}
+	// A real refusal, from a port that was just closed.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	if _, err := net.Dial("tcp", addr); Reason(err) != "refused" {
+		t.Errorf("dial a closed port: %v reads %q, want refused", err, Reason(err))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 0)
+	defer cancel()
+	if _, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr); Reason(err) != "timeout" {
+		t.Errorf("a dial past its deadline: %v reads %q, want timeout", err, Reason(err))
 	}
 }
 
