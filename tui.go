@@ -107,6 +107,8 @@ func runUI(ctx context.Context, o *options, cfg *config.Config, stdin io.Reader,
 	}
 	if !named && watchingDefaults(cfg) {
 		opts.Notice = "no targets given, watching this machine: press a to add a host"
+	} else if why := a.engine.ErrorsHidden(); why != "" {
+		opts.Notice = why
 	}
 
 	// Signals are main's (SIGINT, SIGTERM: ctx) and ours (SIGHUP): each
