@@ -26,6 +26,10 @@ const (
 	// goodPathGap is the least pause between two traces of good paths: the
 	// keeper leaves the engine's trace budget to the DOWNs.
 	goodPathGap = 50 * time.Millisecond
+	// parentGrace is how long the trace of a host with a parent waits for
+	// news of that parent: in a storm the parent's DOWN may come a little
+	// after its children's, and its trace is the one worth a slot.
+	parentGrace = 300 * time.Millisecond
 )
 
 // pathEngine is the part of the engine the path tracer uses.
@@ -43,7 +47,7 @@ type pathTracer struct {
 	eng pathEngine
 	log *slog.Logger
 
-	wait, startBy time.Duration
+	wait, startBy, parentGrace time.Duration
 
 	mu      sync.Mutex
 	good    map[probe.HostID]int  // the hop each host answered at when last traced up
@@ -54,7 +58,7 @@ type pathTracer struct {
 }
 
 func newPathTracer(eng pathEngine, log *slog.Logger) *pathTracer {
-	return &pathTracer{eng: eng, log: log, wait: pathWait, startBy: pathStartBy,
+	return &pathTracer{eng: eng, log: log, wait: pathWait, startBy: pathStartBy, parentGrace: parentGrace,
 		good: map[probe.HostID]int{}, down: map[string]bool{}, downIDs: map[probe.HostID]bool{}}
 }
 
@@ -155,6 +159,19 @@ func (pt *pathTracer) admit(ctx context.Context, t monitor.Transition) *pendingT
 	p.deadline = now.Add(pt.wait)
 	go func() {
 		defer close(p.done)
+		if t.Parent != "" {
+			select {
+			case <-time.After(pt.parentGrace):
+			case <-ctx.Done():
+				return
+			}
+			pt.mu.Lock()
+			behindDown := pt.down[t.Parent]
+			pt.mu.Unlock()
+			if behindDown {
+				return
+			}
+		}
 		// Waiting for a trace slot ends at startBy: a trace started later
 		// would not finish before the DOWN goes without it.
 		runCtx, cancel := context.WithDeadline(ctx, p.deadline)

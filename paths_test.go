@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -80,5 +83,59 @@ func TestStormTracesABoundedNumber(t *testing.T) {
 	}
 	if st.Traced > probe.MaxTraces*30 {
 		t.Errorf("%d trace probes, want at most %d", st.Traced, probe.MaxTraces*30)
+	}
+}
+
+// fakePaths traces instantly, counting the traces per address.
+type fakePaths struct {
+	mu     sync.Mutex
+	traced map[netip.Addr]int
+}
+
+func (f *fakePaths) TraceTarget(id probe.HostID) (netip.Addr, bool) {
+	return netip.AddrFrom4([4]byte{198, 18, 0, byte(id)}), true
+}
+
+func (f *fakePaths) TraceTargets() map[probe.HostID]netip.Addr { return nil }
+
+func (f *fakePaths) Trace(_ context.Context, addr netip.Addr, _ int, _ probe.TraceOptions) (*probe.Path, error) {
+	f.mu.Lock()
+	f.traced[addr]++
+	f.mu.Unlock()
+	return &probe.Path{Dest: addr, Rounds: 1, Hops: []probe.Hop{{TTL: 1, Addr: netip.MustParseAddr("198.18.9.1"), Sent: 1, Received: 1}}}, nil
+}
+
+// issue 14 item 2: in a storm the parent is traced, not the hosts behind
+// it, even when the parent's DOWN comes after theirs.
+func TestStormTracesTheParentNotItsChildren(t *testing.T) {
+	f := &fakePaths{traced: map[netip.Addr]int{}}
+	pt := newPathTracer(f, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	in := make(chan monitor.Transition)
+	var got []monitor.Transition
+	done := make(chan struct{})
+	go func() {
+		pt.relay(context.Background(), in, func(t monitor.Transition) { got = append(got, t) })
+		close(done)
+	}()
+	now := time.Now()
+	for i := 2; i <= 21; i++ {
+		in <- monitor.Transition{ID: probe.HostID(i), Host: fmt.Sprintf("h%d", i), Parent: "core", To: monitor.Down, At: now, DownSince: now}
+	}
+	in <- monitor.Transition{ID: 1, Host: "core", To: monitor.Down, At: now, DownSince: now}
+	in <- monitor.Transition{ID: 30, Host: "alone", Parent: "elsewhere", To: monitor.Down, At: now, DownSince: now}
+	close(in)
+	<-done
+	if len(got) != 22 {
+		t.Fatalf("%d transitions delivered, want 22", len(got))
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.traced) != 2 || f.traced[netip.AddrFrom4([4]byte{198, 18, 0, 1})] != 1 || f.traced[netip.AddrFrom4([4]byte{198, 18, 0, 30})] != 1 {
+		t.Errorf("traced %v, want only the parent (198.18.0.1) and the host whose parent is up (198.18.0.30)", f.traced)
+	}
+	for _, tr := range got {
+		if (tr.Host == "core" || tr.Host == "alone") != (tr.Path != nil) {
+			t.Errorf("%s: path %+v", tr.Host, tr.Path)
+		}
 	}
 }
