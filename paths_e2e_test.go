@@ -126,7 +126,11 @@ func TestTraceCommandReportsTheChain(t *testing.T) {
 	if err := json.Unmarshal([]byte(strings.Join(p.output(), "\n")), &rep); err != nil {
 		t.Fatalf("--json: %v: %s", err, strings.Join(p.output(), "\n"))
 	}
-	if rep.Reached || rep.EndHop != 2 || rep.EndAddr != c.Hops4[1].String() || len(rep.Hops) != 3 || rep.Hops[2].LossPct != 100 {
+	// The path ends at r2: hop 3 is silent, or r2 answers for it that it
+	// cannot reach r3 (once its neighbour discovery gave up, ~1 s).
+	silent := rep.Hops[len(rep.Hops)-1].LossPct == 100
+	refused := strings.HasPrefix(rep.Hops[len(rep.Hops)-1].Error, "host unreachable from "+c.Hops4[1].String())
+	if rep.Reached || rep.EndHop != 2 || rep.EndAddr != c.Hops4[1].String() || len(rep.Hops) != 3 || !(silent || refused) {
 		t.Errorf("cut path: %+v", rep)
 	}
 }

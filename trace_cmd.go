@@ -140,7 +140,7 @@ func writeTraceReport(w io.Writer, host string, started time.Time, p *probe.Path
 	ms := func(d time.Duration) string { return fmt.Sprintf("%5.1f", float64(d)/float64(time.Millisecond)) }
 	fmt.Fprintf(w, "Start: %s\n", started.UTC().Format(time.RFC3339))
 	fmt.Fprintf(w, "HOST: %-28s Loss%%   Snt   Last   Avg  Best  Wrst\n", me)
-	for _, h := range p.Hops {
+	for _, h := range p.Visible() {
 		addr := "???"
 		if h.Addr.IsValid() {
 			addr = h.Addr.String()
@@ -198,7 +198,7 @@ func writeJSONTrace(stdout, stderr io.Writer, host string, started time.Time, p 
 	if end.IsValid() {
 		out.EndAddr = end.String()
 	}
-	for _, h := range p.Hops {
+	for _, h := range p.Visible() {
 		j := hopJSON{Hop: h.TTL, LossPct: 100 * h.Loss(), Sent: h.Sent, Received: h.Received,
 			LastMS: ms(h.Last), AvgMS: ms(h.Avg()), BestMS: ms(h.Best), WorstMS: ms(h.Worst)}
 		if h.Addr.IsValid() {

@@ -77,7 +77,8 @@ func (h Hop) Avg() time.Duration {
 	return h.Sum / time.Duration(h.Received)
 }
 
-// Path is the result of a trace: Hops[i] is TTL i+1.
+// Path is the result of a trace: Hops[i] is TTL i+1, for every TTL probed;
+// Visible are the ones to show.
 type Path struct {
 	Dest   netip.Addr
 	Hops   []Hop
@@ -92,14 +93,48 @@ type Path struct {
 // Reached reports whether the destination answered.
 func (p *Path) Reached() bool { return p.DestTTL > 0 }
 
-// End is the farthest hop that answered: its TTL and address; 0 when none.
+// End is the farthest hop that answered (of the visible ones): its TTL and
+// address; 0 when none did. A router that answers for the hop after it
+// with an error (it cannot reach the next one, or may not forward) is
+// where the path ends, at its own hop.
 func (p *Path) End() (int, netip.Addr) {
-	for i := len(p.Hops) - 1; i >= 0; i-- {
-		if p.Hops[i].Received > 0 {
-			return p.Hops[i].TTL, p.Hops[i].Addr
+	hops := p.Visible()
+	for i := len(hops) - 1; i >= 0; i-- {
+		if hops[i].Received == 0 {
+			continue
 		}
+		if hops[i].Err != nil && i > 0 && hops[i-1].Received > 0 && hops[i-1].Addr == hops[i].Addr {
+			i--
+		}
+		return hops[i].TTL, hops[i].Addr
 	}
 	return 0, netip.Addr{}
+}
+
+// Visible are the hops worth showing: up to the destination, or to the
+// router that ended the path with an error; else up to the last hop that
+// answered and one silent hop after it (the "???" where the path goes
+// dark). Hops keeps them all, so that a round that heard nothing in time
+// does not throw away what the others counted.
+func (p *Path) Visible() []Hop {
+	hops := p.Hops
+	if l := p.limit(len(hops)); len(hops) > l {
+		hops = hops[:l]
+	}
+	if p.Reached() || p.stopTTL > 0 {
+		return hops
+	}
+	end := 0
+	for i := len(hops) - 1; i >= 0; i-- {
+		if hops[i].Received > 0 {
+			end = hops[i].TTL
+			break
+		}
+	}
+	if len(hops) > end+1 {
+		hops = hops[:end+1]
+	}
+	return hops
 }
 
 // limit is the highest TTL worth probing: the destination's, a router's
@@ -118,21 +153,6 @@ func (p *Path) hop(ttl int) *Hop {
 		p.Hops = append(p.Hops, Hop{TTL: len(p.Hops) + 1})
 	}
 	return &p.Hops[ttl-1]
-}
-
-// trim drops the hops past the end of the path, and the unanswered ones at
-// its tail but one (the "???" where an unreached path goes dark).
-func (p *Path) trim(max int) {
-	if l := p.limit(max); len(p.Hops) > l {
-		p.Hops = p.Hops[:l]
-	}
-	if p.Reached() {
-		return
-	}
-	end, _ := p.End()
-	if len(p.Hops) > end+1 {
-		p.Hops = p.Hops[:end+1]
-	}
 }
 
 // tracing is the engine's part of tracing: the traces running, the pacing
@@ -310,7 +330,6 @@ func (e *Engine) TraceRound(ctx context.Context, p *Path, opts TraceOptions) err
 		}
 	}
 	run.mu.Lock()
-	p.trim(opts.MaxHops)
 	run.pending = nil
 	run.mu.Unlock()
 	return ctx.Err()

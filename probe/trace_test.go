@@ -84,10 +84,11 @@ func TestTraceFindsTheRoutersOfTheChain(t *testing.T) {
 						t.Fatal(err)
 					}
 					want := []netip.Addr{f.hops[0], f.hops[1], f.target}
-					if len(p.Hops) != len(want) || !p.Reached() || p.DestTTL != 3 {
+					hops := p.Visible()
+					if len(hops) != len(want) || !p.Reached() || p.DestTTL != 3 {
 						t.Fatalf("path %+v, want hops %v", p, want)
 					}
-					for i, h := range p.Hops {
+					for i, h := range hops {
 						if h.Addr != want[i] || h.Received == 0 || h.Sent != 3 {
 							t.Errorf("hop %d: %+v, want %v answering", i+1, h, want[i])
 						}
@@ -118,8 +119,8 @@ func TestTraceOfACutPathEndsAtTheRouterBeforeTheCut(t *testing.T) {
 						t.Fatalf("path ends at hop %d %v (reached %v), want hop 2 %v: %+v", ttl, addr, p.Reached(), f.hops[1], p.Hops)
 					}
 					// One "???" hop where the path goes dark, no more.
-					if len(p.Hops) != 3 || p.Hops[2].Received != 0 {
-						t.Errorf("hops %+v, want 2 answered and one silent", p.Hops)
+					if hops := p.Visible(); len(hops) != 3 || hops[2].Received != 0 {
+						t.Errorf("hops %+v, want 2 answered and one silent", hops)
 					}
 				})
 			}
@@ -281,5 +282,55 @@ func TestAnErrorForOneHostDoesNotFailAnothersSend(t *testing.T) {
 		case <-deadline:
 			t.Fatalf("after 5s: %d rejected, %d loopback results", bad, good)
 		}
+	}
+}
+
+func TestVisibleHops(t *testing.T) {
+	path := func(n, answered int) *Path {
+		p := &Path{}
+		for ttl := 1; ttl <= n; ttl++ {
+			h := p.hop(ttl)
+			h.Sent = 3
+			if ttl <= answered {
+				h.Received = 1
+			}
+		}
+		return p
+	}
+	for _, tt := range []struct {
+		name string
+		p    *Path
+		want int
+	}{
+		{"reached", func() *Path { p := path(5, 5); p.DestTTL = 3; return p }(), 3},
+		{"ended by an error", func() *Path { p := path(30, 3); p.stopTTL = 3; return p }(), 3},
+		{"goes dark after hop 2", path(30, 2), 3},
+		{"nothing answered", path(30, 0), 1},
+	} {
+		if got := len(tt.p.Visible()); got != tt.want {
+			t.Errorf("%s: %d hops visible, want %d", tt.name, got, tt.want)
+		}
+		// What is hidden is kept: a later round counts on.
+		if len(tt.p.Hops) < tt.want || tt.p.Hops[0].Sent != 3 {
+			t.Errorf("%s: hops %+v", tt.name, tt.p.Hops)
+		}
+	}
+}
+
+// A router that answers for the next hop with an error ends the path at
+// its own hop: "path ends at hop 2", not 3.
+func TestEndIsTheRouterThatSaidNo(t *testing.T) {
+	r1, r2 := netip.MustParseAddr("198.18.0.2"), netip.MustParseAddr("198.18.0.6")
+	p := &Path{stopTTL: 3, Hops: []Hop{
+		{TTL: 1, Addr: r1, Sent: 1, Received: 1},
+		{TTL: 2, Addr: r2, Sent: 1, Received: 1},
+		{TTL: 3, Addr: r2, Sent: 1, Received: 1, Err: &ICMPError{From: r2, Type: 3, Code: 13}},
+	}}
+	if hop, addr := p.End(); hop != 2 || addr != r2 {
+		t.Errorf("End = %d %v, want 2 %v", hop, addr, r2)
+	}
+	p.Hops[1].Addr = r1 // another router at hop 2: hop 3 is its own
+	if hop, addr := p.End(); hop != 3 || addr != r2 {
+		t.Errorf("End = %d %v, want 3 %v", hop, addr, r2)
 	}
 }

@@ -122,7 +122,7 @@ func (t *traceModel) view(b *strings.Builder, lines int) {
 		}
 		// What the hops said besides "time exceeded", under the table
 		// where it has the whole width.
-		for _, h := range t.path.Hops {
+		for _, h := range t.path.Visible() {
 			if h.Err != nil {
 				out = append(out, st.Warn.Render(fit(fmt.Sprintf(" hop %d: %s", h.TTL, h.Err), w)))
 			}
@@ -171,7 +171,7 @@ func traceSummary(p *probe.Path) string {
 // "!"; the view says which error under the table.
 func TraceLines(p *probe.Path) []string {
 	out := []string{fmt.Sprintf(" %3s  %-24s %5s %4s %7s %7s %7s %7s", "HOP", "ADDRESS", "LOSS", "SNT", "LAST", "AVG", "BEST", "WORST")}
-	for _, h := range p.Hops {
+	for _, h := range p.Visible() {
 		addr := "???"
 		if h.Addr.IsValid() {
 			addr = h.Addr.String()
