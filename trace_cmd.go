@@ -21,8 +21,9 @@ import (
 const traceUsage = `Usage: downtime trace [-c COUNT] [--json] HOST
 
 Trace the path to HOST as mtr -r does: COUNT rounds of TTL-limited ICMP echo
-requests, one a second, then a report of every hop (loss, sent, last, average,
-best and worst round-trip time). Needs what ICMP probing needs (a raw socket or
+requests, one a second (a round waits up to --timeout for late answers), then
+a report of every hop (loss, sent, last, average, best and worst round-trip
+time). Needs what ICMP probing needs (a raw socket or
 net.ipv4.ping_group_range), nothing more.
 
 Flags:
@@ -40,6 +41,7 @@ func traceCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	count := fs.IntP("count", "c", 10, "rounds to send (mtr's -c)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	maxHops := fs.Int("max-hops", 30, "highest TTL tried")
+	timeout := fs.Duration("timeout", 2*time.Second, "how long a round waits for late answers")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
@@ -51,8 +53,8 @@ func traceCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "downtime trace: name one HOST (an IP or a DNS name), e.g. downtime trace 198.18.0.1\n")
 		return exitUsage
 	}
-	if *count < 1 || *maxHops < 1 || *maxHops > 255 {
-		fmt.Fprintf(stderr, "downtime trace: -c must be at least 1 and --max-hops 1..255\n")
+	if *count < 1 || *maxHops < 1 || *maxHops > 255 || *timeout <= 0 {
+		fmt.Fprintf(stderr, "downtime trace: -c must be at least 1, --max-hops 1..255 and --timeout above 0\n")
 		return exitUsage
 	}
 	host := fs.Arg(0)
@@ -74,7 +76,7 @@ func traceCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	started := time.Now()
 	p := &probe.Path{Dest: addr}
-	opts := probe.TraceOptions{MaxHops: *maxHops}
+	opts := probe.TraceOptions{MaxHops: *maxHops, Timeout: *timeout}
 	for round := 0; round < *count; round++ {
 		next := time.Now().Add(time.Second)
 		err := eng.TraceRound(ctx, p, opts)
