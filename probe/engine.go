@@ -316,6 +316,7 @@ func (e *Engine) Run(ctx context.Context, out chan<- Result) error {
 		waiter.close()
 	}
 	reader.Wait()
+	e.tracing.inFlight.Wait() // they end with ctx
 	for _, sock := range socks {
 		sock.close()
 	}

@@ -85,13 +85,13 @@ type icmpSocket struct {
 // send fails with it and clears it: that send did not fail, so it goes
 // again, once, and the error queue is read at the next drain.
 func (s *icmpSocket) sendFailed(err error, retried bool) bool {
-	if s.raw || retried || s.errorsHidden != "" {
+	if s.raw || s.errorsHidden != "" {
 		return false
 	}
 	switch err {
 	case unix.EHOSTUNREACH, unix.ENETUNREACH, unix.EACCES, unix.ECONNREFUSED, unix.EPROTO, unix.EHOSTDOWN:
 		s.errPending.Store(true)
-		return true
+		return !retried
 	}
 	return false
 }
@@ -425,6 +425,12 @@ func (s *icmpSocket) drain(rd *replyReader) int {
 			// failed read consumed (an ICMP error on a ping socket): the
 			// packets behind it are still there.
 			if err == unix.EAGAIN || err == unix.EBADF {
+				if n == 0 && !s.raw && s.errorsHidden == "" && err == unix.EAGAIN {
+					// Woken with nothing to read: the error queue may
+					// hold errors whose pending error a send consumed,
+					// and epoll reports them until they are read.
+					n += s.drainErrors(rd, time.Now())
+				}
 				return n
 			}
 			if !s.raw {

@@ -165,6 +165,8 @@ type tracing struct {
 
 	paceMu   sync.Mutex
 	nextSend time.Time
+
+	inFlight sync.WaitGroup // rounds running
 }
 
 // traceRun is one round in flight.
@@ -265,11 +267,21 @@ func (e *Engine) TraceTargets() map[HostID]netip.Addr {
 func (e *Engine) TraceRound(ctx context.Context, p *Path, opts TraceOptions) error {
 	opts = opts.withDefaults()
 	e.mu.Lock()
+	engCtx := e.ctx
 	running := e.started && e.ctx.Err() == nil
+	if running {
+		// Run closes the sockets only once every round has ended.
+		e.tracing.inFlight.Add(1)
+	}
 	e.mu.Unlock()
 	if !running {
 		return ErrNotRunning
 	}
+	defer e.tracing.inFlight.Done()
+	// The round ends when the engine stops, whatever the caller's ctx.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(engCtx, cancel)()
 	sock, sockErr := e.v4, e.v4err
 	if p.Dest.Is6() {
 		sock, sockErr = e.v6, e.v6err
