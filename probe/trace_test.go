@@ -334,3 +334,33 @@ func TestEndIsTheRouterThatSaidNo(t *testing.T) {
 		t.Errorf("End = %d %v, want 3 %v", hop, addr, r2)
 	}
 }
+
+// issue 14 item 1: an ICMP error about someone else's packet (here a UDP
+// datagram to a closed port) answers none of our probes; it is counted.
+func TestErrorsAboutOtherPacketsAreIgnoredAndCounted(t *testing.T) {
+	c := testnet.NewChain(t)
+	e, out := runningEngine(t, ModeRaw)
+	e.Add(Spec{ID: 1, Target: Target{Host: c.Target4(11).String()}, Interval: 50 * time.Millisecond, Timeout: time.Second})
+	conn, err := net.Dial("udp", net.JoinHostPort(c.Target4(12).String(), "9"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for e.Stats().Foreign < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("stats %+v: the port unreachable errors were not counted", e.Stats())
+		}
+		conn.Write([]byte("x"))
+		select {
+		case r := <-out:
+			if r.Err != nil {
+				t.Fatalf("our probe failed: %v", r.Err)
+			}
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if st := e.Stats(); st.Errors != 0 {
+		t.Errorf("stats %+v: no error answered one of our probes", st)
+	}
+}
