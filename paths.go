@@ -19,7 +19,12 @@ import (
 const (
 	pathWait    = 2 * time.Second
 	pathStartBy = 700 * time.Millisecond
-	pathTimeout = time.Second // a round's wait for answers after its last send
+	// downTimeout is how long a trace at DOWN waits for answers after its
+	// last send: routers answer in milliseconds, and the DOWN waits too.
+	downTimeout = 500 * time.Millisecond
+	// goodTimeout is the same for the traces of good paths, which nobody
+	// waits for.
+	goodTimeout = time.Second
 	// goodPathEvery is how often each UP host's path is traced again, the
 	// hosts spread over it, so a DOWN can say how far the path used to go.
 	goodPathEvery = time.Hour
@@ -150,6 +155,11 @@ func (pt *pathTracer) admit(ctx context.Context, t monitor.Transition) *pendingT
 	if t.To != monitor.Down || t.Restored || t.Notice != monitor.NoNotice || behindDown {
 		return p
 	}
+	if usedTo == 1 {
+		// The host answered at the first hop: no router lies between, and
+		// a trace would only repeat the probes' silence, a second later.
+		return p
+	}
 	addr, ok := pt.eng.TraceTarget(t.ID)
 	if !ok {
 		return p // not an ICMP host, or not resolved
@@ -176,7 +186,7 @@ func (pt *pathTracer) admit(ctx context.Context, t monitor.Transition) *pendingT
 		// would not finish before the DOWN goes without it.
 		runCtx, cancel := context.WithDeadline(ctx, p.deadline)
 		defer cancel()
-		opts := probe.TraceOptions{Timeout: pathTimeout, StartBy: now.Add(pt.startBy)}
+		opts := probe.TraceOptions{Timeout: downTimeout, StartBy: now.Add(pt.startBy)}
 		if usedTo > 0 {
 			// A few hops past where the host used to be are enough, and
 			// leave the probe budget to the other traces of a storm.
@@ -211,11 +221,11 @@ func (pt *pathTracer) keepGoodPaths(ctx context.Context) error {
 			down := pt.downIDs[id]
 			pt.mu.Unlock()
 			if !down {
-				path, err := pt.eng.Trace(ctx, addr, 1, probe.TraceOptions{Timeout: pathTimeout})
+				path, err := pt.eng.Trace(ctx, addr, 1, probe.TraceOptions{Timeout: goodTimeout})
 				for errors.Is(err, probe.ErrNotRunning) && ctx.Err() == nil {
 					// Started beside the engine: wait for it.
 					time.Sleep(10 * time.Millisecond)
-					path, err = pt.eng.Trace(ctx, addr, 1, probe.TraceOptions{Timeout: pathTimeout})
+					path, err = pt.eng.Trace(ctx, addr, 1, probe.TraceOptions{Timeout: goodTimeout})
 				}
 				if ctx.Err() != nil {
 					return nil

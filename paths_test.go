@@ -139,3 +139,24 @@ func TestStormTracesTheParentNotItsChildren(t *testing.T) {
 		}
 	}
 }
+
+// A host on this machine's own link (its good path is one hop) is not
+// traced: its DOWN is not held back for nothing.
+func TestNoTraceForAHostOneHopAway(t *testing.T) {
+	f := &fakePaths{traced: map[netip.Addr]int{}}
+	pt := newPathTracer(f, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	pt.good[1], pt.good[2] = 1, 3
+	in := make(chan monitor.Transition, 2)
+	now := time.Now()
+	in <- monitor.Transition{ID: 1, Host: "near", To: monitor.Down, At: now, DownSince: now}
+	in <- monitor.Transition{ID: 2, Host: "far", To: monitor.Down, At: now, DownSince: now}
+	close(in)
+	var got []monitor.Transition
+	pt.relay(context.Background(), in, func(t monitor.Transition) { got = append(got, t) })
+	if len(got) != 2 || got[0].Path != nil || got[1].Path == nil || got[1].Path.UsedTo != 3 {
+		t.Errorf("transitions %+v: want near untraced, far traced (used to reach hop 3)", got)
+	}
+	if f.traced[netip.AddrFrom4([4]byte{198, 18, 0, 1})] != 0 {
+		t.Errorf("traced %v: the host one hop away was traced", f.traced)
+	}
+}
