@@ -354,8 +354,10 @@ func TestErrorsAboutOtherPacketsAreIgnoredAndCounted(t *testing.T) {
 		conn.Write([]byte("x"))
 		select {
 		case r := <-out:
-			if r.Err != nil {
-				t.Fatalf("our probe failed: %v", r.Err)
+			// A timeout may happen on a loaded machine; an ICMP error
+			// would be someone else's matched to our probe.
+			if errors.As(r.Err, new(*ICMPError)) {
+				t.Fatalf("our probe failed with an error about another packet: %v", r.Err)
 			}
 		case <-time.After(20 * time.Millisecond):
 		}
