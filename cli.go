@@ -61,6 +61,8 @@ const usageText = `Usage: downtime [flags] [target ...]
        downtime check-config -c PATH       validate; exit 0, or 78 when invalid
        downtime telegram chat-id -c PATH   list the chats that wrote to the bot
        downtime telegram test -c PATH      send a test message
+       downtime trace [-c COUNT] [--json] HOST
+                                           the path to HOST, mtr-style report
 
 Watch hosts and say when one stops answering. A target is an IP, a DNS name,
 tcp://host:port or a CIDR (at most 4096 addresses).
@@ -116,6 +118,9 @@ func run(ctx context.Context, hup <-chan os.Signal, args []string, stdin io.Read
 	if len(args) > 0 && args[0] == "telegram" {
 		signal.Reset(syscall.SIGHUP)
 		return telegramCmd(ctx, args[1:], stdin, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "trace" {
+		return traceCmd(ctx, args[1:], stdout, stderr)
 	}
 	o, _, err := parseFlags("downtime", args, stderr)
 	if errors.Is(err, pflag.ErrHelp) {
