@@ -56,6 +56,7 @@ type Config struct {
 	Path      string // the file it was read from; "" when none
 	Defaults  Defaults
 	Telegram  Telegram
+	Chat      Chat // [telegram] commands, allowed_users
 	Alerts    Alerts
 	Metrics   Metrics
 	Heartbeat Heartbeat

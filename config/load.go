@@ -33,6 +33,7 @@ func Default() *Config {
 			Reminders: []time.Duration{10 * time.Minute, 30 * time.Minute, time.Hour},
 		},
 		Telegram:  Telegram{APIURL: DefaultAPIURL},
+		Chat:      Chat{Commands: true},
 		Alerts:    Alerts{GroupWindow: 5 * time.Second},
 		Heartbeat: Heartbeat{Interval: time.Minute},
 	}
@@ -63,6 +64,9 @@ type (
 		TokenFile any `toml:"token_file"`
 		ChatID    any `toml:"chat_id"`
 		APIURL    any `toml:"api_url"`
+
+		Commands     any `toml:"commands"`
+		AllowedUsers any `toml:"allowed_users"`
 	}
 	rawAlerts struct {
 		GroupWindow any `toml:"group_window"`
