@@ -59,6 +59,8 @@ type Dispatcher struct {
 	mu    sync.Mutex
 	inbox []input
 	wake  chan struct{}
+
+	silence silenceState // acks and mutes (actions.go)
 }
 
 // input is one item of the dispatcher's inbox: a transition, or (hosts
@@ -67,6 +69,7 @@ type input struct {
 	t     monitor.Transition
 	hosts []config.Host
 	set   bool
+	act   *action // an ack, mute or unmute (actions.go)
 }
 
 // New builds a Dispatcher and loads what the store kept: the outages'
@@ -101,6 +104,9 @@ func New(o Options) (*Dispatcher, error) {
 		return nil, fmt.Errorf("read the alert state: %w", err)
 	}
 	d.plan.load(saved, o.Open, o.OutageEnd, d.clock.Now())
+	if err := d.loadSilences(o.Open); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -171,6 +177,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			msgs := d.plan.flushNow(now)
 			save, drop := d.plan.changes()
 			d.out.commit(msgs, save, drop)
+			d.saveSilences()
 			return nil
 		case <-d.wake:
 		case <-timer:
@@ -185,6 +192,7 @@ func (d *Dispatcher) step(now time.Time) {
 	msgs := d.plan.due(now)
 	save, drop := d.plan.changes()
 	d.out.commit(msgs, save, drop)
+	d.saveSilences()
 }
 
 // drain hands the queued transitions and host sets to the planner.
@@ -196,6 +204,10 @@ func (d *Dispatcher) drain(now time.Time) {
 	for _, x := range in {
 		if x.set {
 			d.plan.setHosts(x.hosts, now)
+			continue
+		}
+		if x.act != nil {
+			d.act(x.act, now)
 			continue
 		}
 		d.plan.observe(x.t, now)

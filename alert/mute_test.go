@@ -1,0 +1,121 @@
+package alert
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"downtime/config"
+)
+
+// TestAckStopsRemindersNotTheUp: issue 12 item 1 (/ack): after the ack no
+// reminder comes, the UP still does; a new outage gets reminders again.
+func TestAckStopsRemindersNotTheUp(t *testing.T) {
+	pl := newPlan(t, nil)
+	pl.down("db1")
+	pl.expect(pl.wait(groupWin), "db1 (db1.lan) is DOWN")
+	pl.expect(pl.wait(10*time.Minute), "has been down for 00:10:00")
+	a, ok := pl.p.acknowledge("db1", "Ann (@ann)", pl.now)
+	if !ok || a.By != "Ann (@ann)" || !a.DownSince.Equal(pl.since["db1"]) {
+		t.Fatalf("acknowledge = %+v, %v", a, ok)
+	}
+	pl.expectNone(pl.wait(2 * time.Hour))
+	if s := pl.p.silences(); len(s.Acks) != 1 || s.Acks[0].Host != "db1" {
+		t.Errorf("silences = %+v, want db1's ack", s)
+	}
+	pl.up("db1")
+	pl.expect(pl.wait(groupWin), "🟢 db1 is UP after")
+	if s := pl.p.silences(); len(s.Acks) != 0 {
+		t.Errorf("ack outlived its outage: %+v", s)
+	}
+	pl.down("db1")
+	pl.expect(pl.wait(groupWin), "is DOWN")
+	pl.expect(pl.wait(10*time.Minute), "has been down for 00:10:00")
+	if _, ok := pl.p.acknowledge("web1", "Ann", pl.now); ok {
+		t.Error("acked a host that is not down")
+	}
+}
+
+// TestMute: issue 12 item 1 (/mute): a host muted goes down: no DOWN, no
+// reminder; when the mute ends while it is still down, its DOWN comes,
+// marked, and reminders follow. An outage inside the mute is never sent.
+func TestMute(t *testing.T) {
+	pl := newPlan(t, nil)
+	pl.p.mute(Mute{Host: "web1", Until: pl.now.Add(time.Hour), By: "tui", At: pl.now})
+
+	// Began and ended inside the mute: nothing.
+	pl.down("web1")
+	pl.expectNone(pl.wait(time.Minute))
+	pl.up("web1")
+	pl.expectNone(pl.wait(time.Minute))
+
+	// Another host is not muted.
+	pl.down("db1")
+	pl.expect(pl.wait(groupWin), "db1 (db1.lan) is DOWN")
+
+	// Still down when the mute ends: its DOWN then, and reminders after.
+	pl.down("web1")
+	downAt := pl.now
+	pl.expect(pl.wait(10*time.Minute), "db1 has been down") // db1's reminder, nothing of web1
+	texts := pl.wait(t0.Add(time.Hour).Sub(pl.now) + groupWin)
+	found := false
+	for _, m := range texts {
+		if strings.Contains(m, "web1") {
+			found = true
+			if !strings.Contains(m, "web1 (web1.lan) is DOWN since "+stamp(downAt)) || !strings.Contains(m, "found during a mute") {
+				t.Errorf("DOWN after the mute = %q", m)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no DOWN of web1 when its mute ended: %q", texts)
+	}
+	if s := pl.p.silences(); len(s.Mutes) != 0 {
+		t.Errorf("mute left after its end: %+v", s)
+	}
+	pl.expect(pl.wait(t0.Add(time.Hour+30*time.Minute).Sub(pl.now)+groupWin), "web1 has been down")
+}
+
+// TestMuteAllAndUnmute: /mute all silences every host; /unmute ends it
+// early and a told outage takes up its reminders without a burst.
+func TestMuteAllAndUnmute(t *testing.T) {
+	pl := newPlan(t, nil)
+	pl.down("a")
+	pl.expect(pl.wait(groupWin), "a (a.lan) is DOWN")
+	pl.p.mute(Mute{Host: MuteAll, Until: pl.now.Add(2 * time.Hour), By: "Ann"})
+	pl.down("b")
+	pl.expectNone(pl.wait(time.Hour)) // neither b's DOWN nor a's reminders
+	if !pl.p.unmute(MuteAll, pl.now) {
+		t.Fatal("unmute all: nothing was muted")
+	}
+	texts := pl.wait(groupWin)
+	got := pl.expect(texts, "b (b.lan) is DOWN", "found during a mute")
+	if strings.Contains(got, "a has been down") {
+		t.Errorf("missed reminders of a caught up after the unmute: %q", got)
+	}
+	if pl.p.unmute("a", pl.now) {
+		t.Error("unmute of a host not muted reported a mute")
+	}
+}
+
+// TestMuteOfRemovedHostEnds: issue 12 item 6: a host that leaves the
+// config takes its mute with it.
+func TestMuteOfRemovedHostEnds(t *testing.T) {
+	pl := newPlan(t, nil)
+	pl.p.setHosts(hostsNamed("a", "b"), pl.now)
+	pl.p.mute(Mute{Host: "a", Until: pl.now.Add(time.Hour)})
+	pl.p.mute(Mute{Host: "b", Until: pl.now.Add(time.Hour)})
+	pl.p.setHosts(hostsNamed("b"), pl.now)
+	s := pl.p.silences()
+	if len(s.Mutes) != 1 || s.Mutes[0].Host != "b" {
+		t.Errorf("mutes after a's removal = %+v, want b's only", s.Mutes)
+	}
+}
+
+func hostsNamed(names ...string) []config.Host {
+	var hs []config.Host
+	for _, n := range names {
+		hs = append(hs, config.Host{Name: n, Address: addr(n)})
+	}
+	return hs
+}
