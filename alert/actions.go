@@ -21,8 +21,9 @@ type action struct {
 }
 
 type actionResult struct {
-	ack Ack
-	ok  bool // ack: the host was down; unmute: it was muted
+	ack   Ack
+	ok    bool // ack: the host was down; unmute: it was muted
+	fresh bool // ack: this action made it (not an earlier one)
 }
 
 // silenceState is the dispatcher's record of acks and mutes: the copy
@@ -37,16 +38,16 @@ type silenceState struct {
 // Acknowledge acks host's running outage on behalf of by: no more
 // reminders for it; its UP still comes. It waits for the dispatcher to
 // take it (and save it): ErrNotDown when the host is not down. An outage
-// acked before is not acked again: the first ack is returned.
-func (d *Dispatcher) Acknowledge(ctx context.Context, host, by string) (Ack, error) {
+// acked before is not acked again: the first ack is returned, fresh=false.
+func (d *Dispatcher) Acknowledge(ctx context.Context, host, by string) (a Ack, fresh bool, err error) {
 	r, err := d.do(ctx, &action{kind: "ack", host: host, by: by})
 	if err != nil {
-		return Ack{}, err
+		return Ack{}, false, err
 	}
 	if !r.ok {
-		return Ack{}, ErrNotDown
+		return Ack{}, false, ErrNotDown
 	}
-	return r.ack, nil
+	return r.ack, r.fresh, nil
 }
 
 // Mute silences m.Host (or every host: MuteAll) until m.Until.
@@ -90,7 +91,8 @@ func (d *Dispatcher) act(a *action, now time.Time) {
 	switch a.kind {
 	case "ack":
 		r.ack, r.ok = d.plan.acknowledge(a.host, a.by, now)
-		if r.ok && r.ack.At.Equal(now) {
+		r.fresh = r.ok && r.ack.At.Equal(now)
+		if r.fresh {
 			d.log.Info("outage acknowledged", "host", a.host, "by", a.by, "since", r.ack.DownSince.UTC().Format(time.RFC3339))
 		}
 	case "mute":
