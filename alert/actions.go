@@ -90,8 +90,7 @@ func (d *Dispatcher) act(a *action, now time.Time) {
 	var r actionResult
 	switch a.kind {
 	case "ack":
-		r.ack, r.ok = d.plan.acknowledge(a.host, a.by, now)
-		r.fresh = r.ok && r.ack.At.Equal(now)
+		r.ack, r.ok, r.fresh = d.plan.acknowledge(a.host, a.by, now)
 		if r.fresh {
 			d.log.Info("outage acknowledged", "host", a.host, "by", a.by, "since", r.ack.DownSince.UTC().Format(time.RFC3339))
 		}

@@ -138,19 +138,20 @@ func (p *planner) nextMuteEnd() time.Time {
 }
 
 // acknowledge marks host's running outage acknowledged. ok=false when the
-// host has no running outage.
-func (p *planner) acknowledge(host, by string, now time.Time) (Ack, bool) {
+// host has no running outage; fresh=false when it was acknowledged before
+// (a is then that first ack).
+func (p *planner) acknowledge(host, by string, now time.Time) (a Ack, ok, fresh bool) {
 	h := p.hosts[host]
 	if h == nil || !h.down || h.removed {
-		return Ack{}, false
+		return Ack{}, false, false
 	}
 	if h.ack != nil {
-		return *h.ack, true
+		return *h.ack, true, false
 	}
-	a := Ack{Host: host, DownSince: h.downSince, By: by, At: now}
+	a = Ack{Host: host, DownSince: h.downSince, By: by, At: now}
 	h.ack = &a
 	p.silenceDirty = true
-	return a, true
+	return a, true, true
 }
 
 // loadSilences takes the saved mutes and acks at start-up. An ack of an

@@ -15,7 +15,7 @@ func TestAckStopsRemindersNotTheUp(t *testing.T) {
 	pl.down("db1")
 	pl.expect(pl.wait(groupWin), "db1 (db1.lan) is DOWN")
 	pl.expect(pl.wait(10*time.Minute), "has been down for 00:10:00")
-	a, ok := pl.p.acknowledge("db1", "Ann (@ann)", pl.now)
+	a, ok, _ := pl.p.acknowledge("db1", "Ann (@ann)", pl.now)
 	if !ok || a.By != "Ann (@ann)" || !a.DownSince.Equal(pl.since["db1"]) {
 		t.Fatalf("acknowledge = %+v, %v", a, ok)
 	}
@@ -31,7 +31,7 @@ func TestAckStopsRemindersNotTheUp(t *testing.T) {
 	pl.down("db1")
 	pl.expect(pl.wait(groupWin), "is DOWN")
 	pl.expect(pl.wait(10*time.Minute), "has been down for 00:10:00")
-	if _, ok := pl.p.acknowledge("web1", "Ann", pl.now); ok {
+	if _, ok, _ := pl.p.acknowledge("web1", "Ann", pl.now); ok {
 		t.Error("acked a host that is not down")
 	}
 }
