@@ -249,7 +249,7 @@ func (c *Commander) command(ctx context.Context, cmd string, args []string, from
 			return esc("Usage: /mute HOST DURATION, e.g. /mute web-01 2h or /mute all 30m"), "error"
 		}
 	default:
-		return esc("Unknown command /"+cmd+". The commands:\n"+helpText), "error"
+		return esc("Unknown command /" + cmd + ". The commands:\n" + helpText), "error"
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, actTimeout)
