@@ -37,6 +37,9 @@ func setupAlerts(a *app) error {
 	var tg *alert.Telegram
 	if cfg.Telegram.Enabled() {
 		tg = alert.NewTelegram(cfg.Telegram, nil)
+		if cfg.Chat.Commands {
+			tg.WithButtons() // chat.go reads the presses
+		}
 		if err := tg.Validate(); err != nil {
 			return &config.Error{File: cfg.Path, Key: "telegram", Msg: err.Error(), Err: err}
 		}
@@ -71,6 +74,7 @@ func setupAlerts(a *app) error {
 			checkBot(ctx, a, tg)
 			return nil
 		})
+		return setupChat(a, tg)
 	}
 	return nil
 }

@@ -40,6 +40,8 @@ type app struct {
 	snapshots func(ctx context.Context, ch <-chan monitor.Snapshot)
 	// alerts is the alert dispatcher (alerts.go); nil until setupAlerts.
 	alerts *alert.Dispatcher
+	// chat reads commands from Telegram (chat.go); nil when off.
+	chat *alert.Commander
 }
 
 // onTransition adds a consumer of transitions.

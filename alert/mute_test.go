@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"downtime/config"
+	"downtime/monitor"
 )
 
 // TestAckStopsRemindersNotTheUp: issue 12 item 1 (/ack): after the ack no
@@ -118,4 +119,24 @@ func hostsNamed(names ...string) []config.Host {
 		hs = append(hs, config.Host{Name: n, Address: addr(n)})
 	}
 	return hs
+}
+
+// TestAckAndMuteRestored: issue 12 item 6: after a restart the saved ack
+// goes back to its outage when the monitor restores it (no reminders),
+// and a saved mute holds on; an ack of another outage is dropped.
+func TestAckAndMuteRestored(t *testing.T) {
+	pl := newPlan(t, nil)
+	since := t0.Add(-time.Minute)
+	saved := Silences{
+		Mutes: []Mute{{Host: "web1", Until: t0.Add(time.Hour), By: "Ann"}, {Host: "old", Until: t0.Add(-time.Second)}},
+		Acks:  []Ack{{Host: "db1", DownSince: since, By: "Ann (@ann)"}, {Host: "db2", DownSince: since, By: "Ann"}},
+	}
+	pl.p.loadSilences(saved, map[string]time.Time{"db1": since, "db2": since.Add(time.Second)}, t0)
+	pl.p.observe(monitor.Transition{Host: "db1", Address: addr("db1"), From: monitor.Down, To: monitor.Down, At: t0, DownSince: since, Restored: true}, t0)
+	pl.expect(pl.wait(groupWin), "db1 (db1.lan) is DOWN") // its DOWN was never told
+	pl.expectNone(pl.wait(2 * time.Hour))
+	s := pl.p.saved()
+	if len(s.Acks) != 1 || s.Acks[0].Host != "db1" || s.Acks[0].By != "Ann (@ann)" {
+		t.Errorf("acks after the restore = %+v, want db1's only", s.Acks)
+	}
 }

@@ -373,7 +373,7 @@ func (p *planner) restore(t monitor.Transition) *hostState {
 		if r, ok := p.dormant[t.Host]; ok && r.DownSince.Equal(t.DownSince) {
 			h.told, h.reminded, h.paused = r.Told, r.Reminded, r.Paused
 		}
-		p.clearAck(h)
+		h.ack = nil // another outage's; adoptAck takes this one's
 	}
 	p.adoptAck(h)
 	delete(p.dormant, t.Host)
