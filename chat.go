@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"downtime/alert"
+	"downtime/metrics"
 	"downtime/monitor"
 )
 
@@ -29,4 +30,38 @@ func setupChat(a *app, tg *alert.Telegram) error {
 	a.chat = c
 	a.addService(c.Run)
 	return nil
+}
+
+// chatStats feeds downtime_host_muted, downtime_outage_acknowledged and
+// downtime_telegram_commands_total; nil before setupAlerts.
+func (a *app) chatStats() metrics.ChatStats {
+	if a.alerts == nil {
+		return nil
+	}
+	return chatStats{a.alerts, a.chat}
+}
+
+type chatStats struct {
+	d *alert.Dispatcher
+	c *alert.Commander // nil when commands are off
+}
+
+func (s chatStats) Silenced() func(string) (bool, bool) {
+	sil := s.d.Silences()
+	return func(host string) (bool, bool) {
+		_, muted := sil.Muted(host)
+		_, acked := sil.Acked(host)
+		return muted, acked
+	}
+}
+
+func (s chatStats) Commands() []metrics.CommandCount {
+	if s.c == nil {
+		return nil
+	}
+	var out []metrics.CommandCount
+	for k, n := range s.c.Commands() {
+		out = append(out, metrics.CommandCount{Command: k.Command, Result: k.Result, N: n})
+	}
+	return out
 }
