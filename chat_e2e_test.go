@@ -185,3 +185,24 @@ func TestChatAckAndMuteSurviveSIGKILL(t *testing.T) {
 	}
 	p.stop(syscall.SIGTERM)
 }
+
+// TestChatIDWhileAMonitorPolls: issue 12 item 8: with a monitor polling
+// the same bot, Telegram answers getUpdates with 409; chat-id says so and
+// points to the monitor's log, which names the refused chat with its id.
+func TestChatIDWhileAMonitorPolls(t *testing.T) {
+	web := newPort(t)
+	bot := fakebot.New(t, e2eToken)
+	dir := t.TempDir()
+	cfg := writeFile(t, filepath.Join(dir, "hosts.toml"), chatConfig(bot, "1h", [2]string{"web-03", "tcp://" + web.addr}))
+	p := start(t, dir, "--no-ui", "-c", cfg, "--state", filepath.Join(dir, "state.db"))
+	p.waitFor(5*time.Second, `msg="monitor started"`)
+	bot.AddCommand(4242, chatBob, "/start")
+	p.waitFor(5*time.Second, `msg="telegram command refused" chat=4242 user=7`)
+	bot.WaitFor(t, 5*time.Second, "the monitor's next long poll", func() bool { return bot.Pending() == 0 && bot.Polling() })
+
+	code, out, errOut := runOnce(t, dir, "", "telegram", "chat-id", "-c", cfg)
+	if code != 1 || !containsAll(errOut, []string{"another process is reading this bot's updates", "409", `msg="telegram command refused" chat=ID`}) {
+		t.Errorf("chat-id beside a monitor: exit %d\n%s%s", code, out, errOut)
+	}
+	p.stop(syscall.SIGTERM)
+}

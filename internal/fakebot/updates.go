@@ -225,3 +225,10 @@ func (s *Server) WaitFor(t testing.TB, d time.Duration, what string, cond func()
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// Polling reports whether a getUpdates long poll is waiting now.
+func (s *Server) Polling() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.chat.polling
+}
