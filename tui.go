@@ -95,6 +95,7 @@ func runUI(ctx context.Context, o *options, cfg *config.Config, stdin io.Reader,
 		opts.History = a.store
 	}
 	opts.Alerts = uiAlertStatus(a)
+	opts.Silencer = a.uiSilencer()
 	opts.Reload = func() (string, error) {
 		res, err := a.reload() // logs the outcome itself
 		if err != nil {

@@ -9,6 +9,7 @@ type KeyMap struct {
 
 	Pause, PauseAll, Add, Remove, Filter, Sort key.Binding
 	Detail, Back, Reload, Help, Quit           key.Binding
+	Mute, Mutes, Unmute                        key.Binding // mute.go
 
 	// In the add form, the filter and the remove question.
 	Submit, NextField, Yes, No key.Binding
@@ -35,6 +36,9 @@ func DefaultKeyMap() KeyMap {
 		Reload:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reload config")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Mute:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mute")),
+		Mutes:    key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "mutes")),
+		Unmute:   key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unmute")),
 
 		Submit:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("⏎", "add")),
 		NextField: key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "next field")),
