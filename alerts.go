@@ -33,6 +33,7 @@ func setupAlerts(a *app) error {
 		Hosts:       cfg.Hosts,
 		Reminders:   defaultReminders(cfg),
 		Log:         a.log,
+		Maintenance: cfg.Maintenance,
 	}
 	var tg *alert.Telegram
 	if cfg.Telegram.Enabled() {

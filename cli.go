@@ -203,6 +203,10 @@ func checkConfig(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "downtime check-config: %v\n", err)
 		return exitFailure
 	}
+	if err := cfg.DescribeMaintenance(stdout, time.Now()); err != nil {
+		fmt.Fprintf(stderr, "downtime check-config: %v\n", err)
+		return exitFailure
+	}
 	return exitOK
 }
 

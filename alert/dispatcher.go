@@ -44,6 +44,9 @@ type Options struct {
 	// died is sent after the restart. Both may be nil.
 	Open      map[string]time.Time
 	OutageEnd func(host string, start time.Time) (end time.Time, ok bool)
+	// Maintenance are the [[maintenance]] windows: their hosts are muted
+	// while one is under way.
+	Maintenance []config.Maintenance
 }
 
 // Dispatcher turns the monitor's transitions into messages and delivers
@@ -98,6 +101,7 @@ func New(o Options) (*Dispatcher, error) {
 	}
 	d.out = out
 	d.plan = newPlanner(o.GroupWindow, o.Reminders)
+	d.plan.maint = o.Maintenance
 	d.plan.setHosts(o.Hosts, d.clock.Now())
 	saved, err := d.store.HostAlerts()
 	if err != nil {

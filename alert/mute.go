@@ -275,3 +275,38 @@ func (s *MemStore) SaveSilences(x Silences) error {
 	s.silences = Silences{Mutes: slices.Clone(x.Mutes), Acks: slices.Clone(x.Acks)}
 	return nil
 }
+
+// MaintenanceBy is who a maintenance window's mute is by.
+const MaintenanceBy = "maintenance"
+
+// applyMaintenance mutes the hosts of every window under way until its
+// end, and notes when the next window starts (for next). A window's mute
+// comes back while the window lasts, whatever /unmute said.
+func (p *planner) applyMaintenance(now time.Time) {
+	p.maintNext = time.Time{}
+	for _, w := range p.maint {
+		if s, _, ok := w.Next(now); ok && (p.maintNext.IsZero() || s.Before(p.maintNext)) {
+			p.maintNext = s
+		}
+		end, ok := w.Active(now)
+		if !ok {
+			continue
+		}
+		names := make(map[string]bool, len(p.conf)+len(p.hosts))
+		for n := range p.conf {
+			names[n] = true
+		}
+		for n := range p.hosts {
+			names[n] = true
+		}
+		for n := range names {
+			if !w.Matches(n) {
+				continue
+			}
+			if m, ok := p.mutes[n]; ok && !m.Until.Before(end) {
+				continue
+			}
+			p.mute(Mute{Host: n, Until: end, By: MaintenanceBy, At: now})
+		}
+	}
+}

@@ -140,3 +140,28 @@ func TestAckAndMuteRestored(t *testing.T) {
 		t.Errorf("acks after the restore = %+v, want db1's only", s.Acks)
 	}
 }
+
+// TestMaintenanceWindowMutes: issue 12 item 5: a [[maintenance]] window
+// behaves as a mute of its hosts while it lasts.
+func TestMaintenanceWindowMutes(t *testing.T) {
+	pl := newPlan(t, nil)
+	pl.p.maint = []config.Maintenance{{Hosts: []string{"web-*"}, Start: t0.Add(time.Minute), Duration: time.Hour}}
+	pl.p.setHosts(hostsNamed("web-01", "db1"), pl.now)
+	pl.expectNone(pl.wait(2 * time.Minute)) // the window opened at 1m
+	if s := pl.p.silences(); len(s.Mutes) != 1 || s.Mutes[0].Host != "web-01" || s.Mutes[0].By != MaintenanceBy || !s.Mutes[0].Until.Equal(t0.Add(61*time.Minute)) {
+		t.Fatalf("mutes in the window = %+v", s.Mutes)
+	}
+	pl.down("web-01", "db1")
+	got := pl.expect(pl.wait(groupWin), "db1 (db1.lan) is DOWN")
+	if strings.Contains(got, "web-01") {
+		t.Errorf("web-01 told during its maintenance: %q", got)
+	}
+	texts := pl.wait(t0.Add(61*time.Minute).Sub(pl.now) + groupWin)
+	found := false
+	for _, m := range texts {
+		found = found || strings.Contains(m, "web-01 (web-01.lan) is DOWN since") && strings.Contains(m, "found during a mute")
+	}
+	if !found {
+		t.Errorf("no DOWN of web-01 when the window closed: %q", texts)
+	}
+}

@@ -52,6 +52,8 @@ type planner struct {
 	mutes        map[string]Mute // in force, by host (or MuteAll); see mute.go
 	dormantAcks  map[string]Ack  // saved acks of outages not restored yet
 	silenceDirty bool            // mutes or acks changed since the last save
+	maint        []config.Maintenance
+	maintNext    time.Time // the next window's start; zero when none
 }
 
 // hostConf is what the config says of a host.
@@ -476,8 +478,10 @@ func (p *planner) next() time.Time {
 	if p.win != nil {
 		next = p.win.closes
 	}
-	if end := p.nextMuteEnd(); !end.IsZero() && (next.IsZero() || end.Before(next)) {
-		next = end
+	for _, t := range []time.Time{p.nextMuteEnd(), p.maintNext} {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
 	}
 	for _, h := range p.hosts {
 		if p.inWindow(h.name) && p.win.byHost[h.name].reminder {
@@ -493,6 +497,7 @@ func (p *planner) next() time.Time {
 // due puts the DOWN of untold hosts and the reminders that came due into
 // the window and, when the window has closed, returns its messages.
 func (p *planner) due(now time.Time) []Message {
+	p.applyMaintenance(now)
 	p.expireMutes(now)
 	p.tellUntold(now)
 	for _, h := range p.hosts {

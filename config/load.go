@@ -51,6 +51,8 @@ type (
 		Metrics   rawMetrics   `toml:"metrics"`
 		Heartbeat rawHeartbeat `toml:"heartbeat"`
 		Host      []rawHost    `toml:"host"`
+
+		Maintenance []rawMaintenance `toml:"maintenance"` // maintenance.go
 	}
 	rawTiming struct {
 		Interval  any `toml:"interval"`
@@ -98,6 +100,7 @@ var sections = []struct {
 	{"metrics", tomlKeys(reflect.TypeFor[rawMetrics]())},
 	{"heartbeat", tomlKeys(reflect.TypeFor[rawHeartbeat]())},
 	{"host", tomlKeys(reflect.TypeFor[rawHost]())},
+	{"maintenance", tomlKeys(reflect.TypeFor[rawMaintenance]())},
 }
 
 // tomlKeys lists the toml tags of a struct, embedded structs included.
@@ -175,6 +178,9 @@ func load(path string, getenv func(string) string) (*Config, error) {
 		c.Hosts = append(c.Hosts, h)
 	}
 	if err := c.checkHosts(); err != nil {
+		return nil, err
+	}
+	if err := l.maintenance(raw.Maintenance, c); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -289,7 +295,7 @@ func lineText(src string, n int) string {
 // silently replace "interval".
 func (l *loader) unknownKeys(md *toml.MetaData, raw *rawConfig) error {
 	inline := md.Type("host") == "Array" // host = [{...}]: keys cannot be told apart by host
-	host := -1
+	host, maint := -1, -1
 	for _, k := range md.Keys() {
 		keys, ok := sectionKeys(k[0])
 		if !ok {
@@ -298,6 +304,9 @@ func (l *loader) unknownKeys(md *toml.MetaData, raw *rawConfig) error {
 		if len(k) == 1 {
 			if k[0] == "host" {
 				host++
+			}
+			if k[0] == "maintenance" {
+				maint++
 			}
 			continue
 		}
@@ -315,6 +324,10 @@ func (l *loader) unknownKeys(md *toml.MetaData, raw *rawConfig) error {
 					f.prefix = hostLabel(host, raw.Host[host]) + ": "
 				}
 			}
+		}
+		if k[0] == "maintenance" {
+			f.key, f.prefix = "maintenance."+k[1], "[[maintenance]] "
+			f.path = fmt.Sprintf("maintenance.%d.%s", max(maint, 0), strings.Join(k[1:], "."))
 		}
 		hint := keyHint(k[0], k[1], keys)
 		if k[0] == "host" && strings.Contains(hint, "belongs in") {
