@@ -59,6 +59,11 @@ const usageText = `Usage: downtime [flags] [target ...]
 Watch hosts and say when one stops answering. A target is an IP, a DNS name,
 tcp://host:port or a CIDR (at most 4096 addresses).
 
+From the Telegram chat ([telegram] commands = true, chat_id only; allowed_users
+narrows it in a group): /status, /ack HOST, /mute HOST 2h (or all 30m),
+/unmute HOST, /help, and the Ack / Mute 1h buttons under each DOWN. In the UI,
+m mutes the selected host and M lists the mutes.
+
 Flags:
 `
 
