@@ -27,7 +27,7 @@ const (
 	commandBurst   = 5
 	commandEvery   = 3 * time.Second
 	actTimeout     = 10 * time.Second // an ack or mute waits this long for the dispatcher
-	pollTimeout    = 25 * time.Second // getUpdates long poll; under DefaultHTTPClient's 30 s
+	pollTimeout    = 15 * time.Second // getUpdates long poll; under DefaultHTTPClient's ResponseHeaderTimeout (20 s)
 	pollBackoffMax = 30 * time.Second
 	maxMute        = 30 * 24 * time.Hour
 )
@@ -42,7 +42,7 @@ type CommanderOptions struct {
 	Hosts func(ctx context.Context) (monitor.Snapshot, error)
 	Log   *slog.Logger
 	Clock Clock // nil is the wall clock
-	// PollTimeout is getUpdates' long-poll wait (default 25s).
+	// PollTimeout is getUpdates' long-poll wait (default 15s).
 	PollTimeout time.Duration
 }
 
@@ -97,6 +97,15 @@ func (c *Commander) Commands() map[CommandKey]uint64 {
 }
 
 func (c *Commander) count(command, result string) {
+	switch command {
+	case "status", "ack", "mute", "unmute", "help":
+	case "start":
+		command = "help"
+	case "":
+		command = "text" // not a command: someone writing to the bot
+	default:
+		command = "unknown" // never the user's word: a label's values must stay few
+	}
 	c.mu.Lock()
 	c.counts[CommandKey{command, result}]++
 	c.mu.Unlock()
@@ -147,11 +156,11 @@ func (c *Commander) handle(ctx context.Context, u tgbotapi.Update) {
 	case u.Message != nil && u.Message.Chat != nil:
 		m := u.Message
 		cmd, args, ok := parseCommand(m.Text)
-		if !ok {
-			return // not a command: chat among people
+		if !ok && c.isOurChat(m.Chat) {
+			return // not a command: people talking in the chat
 		}
-		if !c.admit(m.Chat, m.From, cmd) {
-			return
+		if !c.admit(m.Chat, m.From, cmd) || !ok {
+			return // a stranger's words are logged, whatever they are
 		}
 		answer, result := c.command(ctx, cmd, args, m.From)
 		c.count(cmd, result)
@@ -181,7 +190,11 @@ func (c *Commander) admit(chat *tgbotapi.Chat, from *tgbotapi.User, cmd string) 
 	}
 	if !c.isOurChat(chat) || from == nil || !c.o.Allowed.Allowed(user) {
 		c.count(cmd, "refused")
-		c.o.Log.Warn("telegram command refused", "chat", chat.ID, "user", user, "command", cmd)
+		attrs := []any{"chat", chat.ID, "user", user}
+		if cmd != "" {
+			attrs = append(attrs, "command", cmd)
+		}
+		c.o.Log.Warn("telegram command refused", attrs...)
 		return false
 	}
 	now := c.o.Clock.Now()

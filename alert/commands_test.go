@@ -3,6 +3,7 @@ package alert
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -176,6 +177,7 @@ func TestChatMuteHoldsTheDown(t *testing.T) {
 // outside allowed_users in the group, gets no answer; each is logged.
 func TestChatStrangersGetNothing(t *testing.T) {
 	r := newChatRig(t, "-100500", []int64{ann.ID})
+	r.bot.AddCommand(98, bob, "hello")             // someone writing to the bot to find its chat id
 	r.bot.AddCommand(99, bob, "/status")           // a private chat with the bot
 	r.bot.AddCommand(-100500, bob, "/mute all 1h") // the group, but not allowed
 	got := r.say(-100500, ann, "/status")
@@ -189,7 +191,8 @@ func TestChatStrangersGetNothing(t *testing.T) {
 		t.Errorf("a refused /mute took effect: %+v", s)
 	}
 	out := r.logs.String()
-	for _, want := range []string{`msg="telegram command refused" chat=99 user=7`, `msg="telegram command refused" chat=-100500 user=7`} {
+	for _, want := range []string{`msg="telegram command refused" chat=98 user=7` + "\n", `msg="telegram command refused" chat=99 user=7 command=status`,
+		`msg="telegram command refused" chat=-100500 user=7 command=mute`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}
@@ -245,6 +248,20 @@ func TestChatUnknownHost(t *testing.T) {
 			t.Errorf("%s → %q, want %q", tt.say, got, tt.want)
 		}
 		r.clk.Advance(commandEvery) // within the pace
+	}
+	// The metric's label is never the user's word.
+	if c := r.cmd.Commands(); c[CommandKey{"unknown", "error"}] != 1 || c[CommandKey{"reboot", "error"}] != 0 {
+		t.Errorf("command counts = %v, want /reboot counted as unknown", c)
+	}
+}
+
+// TestPollUnderTheHeaderTimeout: Telegram answers a long poll only when
+// it ends, so it must end before the HTTP client gives up waiting for the
+// answer's headers; else every idle poll would fail.
+func TestPollUnderTheHeaderTimeout(t *testing.T) {
+	tr := DefaultHTTPClient().Transport.(*http.Transport)
+	if pollTimeout+5*time.Second > tr.ResponseHeaderTimeout {
+		t.Errorf("long poll %v, the client waits %v for headers: leave a margin of 5s", pollTimeout, tr.ResponseHeaderTimeout)
 	}
 }
 
