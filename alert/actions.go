@@ -142,6 +142,10 @@ func (d *Dispatcher) saveSilences() {
 			d.log.Error("acks and mutes not saved", "err", err)
 		}
 	}
+	for _, m := range d.plan.expired {
+		d.log.Info("host unmuted", "host", hostWord(m.Host), "by", m.By, "reason", "ended")
+	}
+	d.plan.expired = nil
 	cur := d.plan.silences()
 	d.silence.mu.Lock()
 	d.silence.current = cur

@@ -167,6 +167,9 @@ func TestChatMuteHoldsTheDown(t *testing.T) {
 	if !strings.Contains(r.logs.String(), `msg="host muted" host=web-01 until=2026-11-26T22:04:05Z by="Ann (@ann)"`) {
 		t.Errorf("log lacks the mute line:\n%s", r.logs)
 	}
+	waitFor(t, "the mute's end in the log", func() bool {
+		return strings.Contains(r.logs.String(), `msg="host unmuted" host=web-01 by="Ann (@ann)" reason=ended`)
+	})
 	// The mute was kept in the store, and is gone once over.
 	if s, _ := r.store.Silences(); len(s.Mutes) != 0 {
 		t.Errorf("saved mutes after the end: %+v", s.Mutes)

@@ -122,6 +122,7 @@ func (p *planner) expireMutes(now time.Time) {
 	for name, m := range p.mutes {
 		if !m.Until.After(now) {
 			p.endMute(name, now)
+			p.expired = append(p.expired, m)
 		}
 	}
 }

@@ -54,6 +54,7 @@ type planner struct {
 	silenceDirty bool            // mutes or acks changed since the last save
 	maint        []config.Maintenance
 	maintNext    time.Time // the next window's start; zero when none
+	expired      []Mute    // mutes ended by time, for the log
 }
 
 // hostConf is what the config says of a host.
