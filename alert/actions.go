@@ -3,6 +3,7 @@ package alert
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -121,7 +122,7 @@ func (d *Dispatcher) loadSilences(open map[string]time.Time) error {
 	if ok {
 		s, err := ss.Silences()
 		if err != nil {
-			return err
+			return fmt.Errorf("read the acks and mutes: %w", err)
 		}
 		d.plan.loadSilences(s, open, d.clock.Now())
 	}

@@ -336,3 +336,26 @@ func TestChatFloodDelaysNoAlert(t *testing.T) {
 		t.Errorf("%d of the 500 commands answered, want the burst (%d) or about", answered, commandBurst)
 	}
 }
+
+// TestChatMuteButton: Mute 1h mutes the hosts of the DOWN for an hour and
+// says so in the message.
+func TestChatMuteButton(t *testing.T) {
+	r := newChatRig(t, "4242", nil)
+	r.down("db1")
+	down := r.bot.WaitMessages(t, 1, 5*time.Second)[0]
+	if !strings.Contains(down.Markup, `mute1h\ndb1`) {
+		t.Fatalf("no Mute 1h button: %q", down.Markup)
+	}
+	r.bot.PressButton(4242, ann, down, "mute1h\ndb1")
+	r.bot.WaitFor(t, 5*time.Second, "the edit", func() bool { return len(r.bot.Edits()) == 1 })
+	if e := r.bot.Edits()[0]; !strings.HasSuffix(e.Text, "\n🔕 muted for 1h by Ann at 21:04") {
+		t.Errorf("edit = %q", e.Text)
+	}
+	m, ok := r.d.Silences().Muted("db1")
+	if !ok || !m.Until.Equal(t0.Add(time.Hour)) || m.By != "Ann (@ann)" {
+		t.Errorf("mute = %+v, %v", m, ok)
+	}
+	if a := r.bot.Answers(); len(a) != 1 || a[0].Text != "Muted until 22:04 UTC: db1" {
+		t.Errorf("answers = %+v", a)
+	}
+}
