@@ -206,3 +206,34 @@ func TestChatIDWhileAMonitorPolls(t *testing.T) {
 	}
 	p.stop(syscall.SIGTERM)
 }
+
+// TestChatFloodDelaysNoAlertE2E: issue 12 item 3 in the real binary: 500
+// commands arrive in the chat, then a host goes down: its DOWN arrives
+// within 2 s of the monitor's "host down" (its group window included).
+func TestChatFloodDelaysNoAlertE2E(t *testing.T) {
+	web := newPort(t)
+	bot := fakebot.New(t, e2eToken)
+	dir := t.TempDir()
+	cfg := writeFile(t, filepath.Join(dir, "hosts.toml"), chatConfig(bot, "1h", [2]string{"web-03", "tcp://" + web.addr}))
+	p := start(t, dir, "--no-ui", "-c", cfg, "--state", filepath.Join(dir, "state.db"))
+	p.waitFor(5*time.Second, `msg="monitor started"`)
+	for i := range 500 {
+		from := chatAnn
+		if i%5 == 4 {
+			from = chatBob // refused: logged, not answered
+		}
+		bot.AddCommand(chatGroup, from, []string{"/status", "/ack web-03", "/mute nothing 1h", "/help"}[i%4])
+	}
+	web.down()
+	p.waitFor(5*time.Second, `msg="host down"`, "host=web-03")
+	seen := time.Now()
+	waitSent(t, bot, 5*time.Second, "🔴 web-03 (")
+	if took := time.Since(seen); took > 2*time.Second {
+		t.Errorf("the DOWN came %v after the transition, behind 500 commands; want ≤ 2s", took)
+	}
+	bot.WaitFor(t, 10*time.Second, "the flood to be read", func() bool { return bot.Pending() == 0 })
+	if n := len(bot.Messages()); n > 8 {
+		t.Errorf("%d messages for 500 commands and one DOWN: the pace did not hold", n)
+	}
+	p.stop(syscall.SIGTERM)
+}
