@@ -165,3 +165,26 @@ func TestMaintenanceWindowMutes(t *testing.T) {
 		t.Errorf("no DOWN of web-01 when the window closed: %q", texts)
 	}
 }
+
+// TestMutedChildNotNamed: a muted host behind a parent that goes down is
+// not named under the parent's lines; once its mute ends it gets its own
+// DOWN, marked.
+func TestMutedChildNotNamed(t *testing.T) {
+	pl := newPlan(t, nil)
+	pl.parents["db1"] = "sw1"
+	pl.p.mute(Mute{Host: "db1", Until: pl.now.Add(time.Hour)})
+	pl.down("sw1", "db1")
+	pl.expect(pl.wait(groupWin), "sw1 (sw1.lan) is DOWN")
+	texts := pl.wait(50 * time.Minute) // sw1's reminders
+	pl.up("sw1")                       // at 50m: db1 still muted, and down
+	texts = append(texts, pl.wait(groupWin)...)
+	for _, m := range texts {
+		if strings.Contains(m, "db1") {
+			t.Errorf("a muted host named: %q", m)
+		}
+	}
+	after := strings.Join(pl.wait(15*time.Minute), "\n") // the mute ends at 1h
+	if !strings.Contains(after, "db1 (db1.lan) is DOWN since") || !strings.Contains(after, "found during a mute") {
+		t.Errorf("db1 after its mute: %q", after)
+	}
+}

@@ -664,6 +664,10 @@ func (p *planner) flush(now time.Time) []Message {
 	behind := map[string][]string{}
 	still := map[string][]string{}
 	for _, c := range p.sortedDown() {
+		if p.muted(c.name) {
+			c.hushed = c.hushed || !c.told
+			continue // not named under another line either (mute.go)
+		}
 		if !p.covered(c) {
 			if _, own := downOf[c.name]; own {
 				continue // its own line says it is down
