@@ -143,10 +143,13 @@ func (d *Dispatcher) saveSilences() {
 			d.log.Error("acks and mutes not saved", "err", err)
 		}
 	}
+	for _, m := range d.plan.started {
+		d.log.Info("host muted", "host", m.Host, "until", m.Until.UTC().Format(time.RFC3339), "by", m.By)
+	}
 	for _, m := range d.plan.expired {
 		d.log.Info("host unmuted", "host", hostWord(m.Host), "by", m.By, "reason", "ended")
 	}
-	d.plan.expired = nil
+	d.plan.started, d.plan.expired = nil, nil
 	cur := d.plan.silences()
 	d.silence.mu.Lock()
 	d.silence.current = cur

@@ -307,7 +307,9 @@ func (p *planner) applyMaintenance(now time.Time) {
 			if m, ok := p.mutes[n]; ok && !m.Until.Before(end) {
 				continue
 			}
-			p.mute(Mute{Host: n, Until: end, By: MaintenanceBy, At: now})
+			m := Mute{Host: n, Until: end, By: MaintenanceBy, At: now}
+			p.mute(m)
+			p.started = append(p.started, m)
 		}
 	}
 }

@@ -188,3 +188,22 @@ func TestMutedChildNotNamed(t *testing.T) {
 		t.Errorf("db1 after its mute: %q", after)
 	}
 }
+
+// TestMaintenanceLogged: a window's mutes and their ends are in the log.
+func TestMaintenanceLogged(t *testing.T) {
+	clk := newFakeClock()
+	log, logs := testLogger()
+	d := start(t, Options{Clock: clk, Log: log, Hosts: hostsNamed("web-01"),
+		Maintenance: []config.Maintenance{{Hosts: []string{"web-*"}, Start: t0.Add(time.Minute), Duration: time.Hour}}})
+	clk.waitWaiter(t, t0.Add(time.Minute))
+	clk.Advance(time.Minute)
+	waitFor(t, "the window's mute", func() bool { _, ok := d.Silences().Muted("web-01"); return ok })
+	waitFor(t, "its log line", func() bool {
+		return strings.Contains(logs.String(), `msg="host muted" host=web-01 until=2026-11-26T22:05:05Z by=maintenance`)
+	})
+	clk.waitWaiter(t, t0.Add(61*time.Minute))
+	clk.Advance(time.Hour)
+	waitFor(t, "the end's log line", func() bool {
+		return strings.Contains(logs.String(), `msg="host unmuted" host=web-01 by=maintenance reason=ended`)
+	})
+}

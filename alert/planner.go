@@ -55,6 +55,7 @@ type planner struct {
 	maint        []config.Maintenance
 	maintNext    time.Time // the next window's start; zero when none
 	expired      []Mute    // mutes ended by time, for the log
+	started      []Mute    // mutes a maintenance window began, for the log
 }
 
 // hostConf is what the config says of a host.
