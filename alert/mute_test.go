@@ -207,3 +207,19 @@ func TestMaintenanceLogged(t *testing.T) {
 		return strings.Contains(logs.String(), `msg="host unmuted" host=web-01 by=maintenance reason=ended`)
 	})
 }
+
+// TestMuteKeepsTheUpOfAToldOutage: an outage told before the mute began
+// still gets its UP: only one that began inside the mute is silent.
+func TestMuteKeepsTheUpOfAToldOutage(t *testing.T) {
+	pl := newPlan(t, nil)
+	pl.down("db1")
+	pl.expect(pl.wait(groupWin), "db1 (db1.lan) is DOWN")
+	pl.p.mute(Mute{Host: "db1", Until: pl.now.Add(time.Hour)})
+	pl.expectNone(pl.wait(20 * time.Minute)) // no reminder while muted
+	pl.up("db1")
+	pl.expect(pl.wait(groupWin), "🟢 db1 is UP after 00:20:05")
+	pl.down("db1") // a new outage inside the mute: silent
+	pl.expectNone(pl.wait(time.Minute))
+	pl.up("db1")
+	pl.expectNone(pl.wait(time.Minute))
+}

@@ -592,9 +592,9 @@ func (p *planner) flush(now time.Time) []Message {
 		if h == nil || h.removed {
 			continue
 		}
-		if p.muted(h.name) {
+		if p.muted(h.name) && (h.down || n.toldUp() == nil) {
 			h.hushed = h.hushed || (h.down && !h.told)
-			continue // nothing of a muted host is sent (mute.go)
+			continue // nothing of a muted host is sent but the UP of an outage told before (mute.go)
 		}
 		if h.down {
 			if p.covered(h) {
