@@ -188,19 +188,31 @@ func (m *Model) mutesView(b *strings.Builder) {
 	if len(mutes) == 0 {
 		b.WriteString(fit(" no host is muted", w) + "\n")
 	}
-	for i, mu := range mutes {
+	// A window of the list around the cursor: a maintenance window may
+	// mute thousands of hosts, and the table keeps most of the screen.
+	cur := min(m.mutes.cursor, max(0, len(mutes)-1))
+	shown := max(1, m.c.height/3)
+	first := clamp(cur-shown/2, 0, max(0, len(mutes)-shown))
+	last := min(len(mutes), first+shown)
+	if first > 0 {
+		b.WriteString(st.Faint.Render(fit(fmt.Sprintf("   … %d above", first), w)) + "\n")
+	}
+	for i := first; i < last; i++ {
+		mu := mutes[i]
 		host := mu.Host
 		if host == MuteAll {
 			host = "all hosts"
 		}
 		line := fmt.Sprintf("%s until %s by %s", host, formatStamp(mu.Until, m.c.now), mu.By)
-		cur := "  "
-		if i == min(m.mutes.cursor, len(mutes)-1) {
-			cur = " " + markCursor
-			b.WriteString(st.Key.Render(fit(cur+line, w)) + "\n")
+		mark := "  "
+		if i == cur {
+			b.WriteString(st.Key.Render(fit(" "+markCursor+line, w)) + "\n")
 			continue
 		}
-		b.WriteString(fit(cur+line, w) + "\n")
+		b.WriteString(fit(mark+line, w) + "\n")
+	}
+	if last < len(mutes) {
+		b.WriteString(st.Faint.Render(fit(fmt.Sprintf("   … %d below", len(mutes)-last), w)) + "\n")
 	}
 	b.WriteString(st.Faint.Render(fit(" ↑↓ select · u unmute · esc close", w)))
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -114,5 +115,34 @@ func TestMuteKeyAndMarks(t *testing.T) {
 	press(t, m, "enter")
 	if len(sil.calls) != n || !strings.Contains(m.View(), "write a duration like 30m") {
 		t.Errorf("a bad duration: calls %q\n%s", sil.calls, m.View())
+	}
+}
+
+// TestMuteListFitsTheScreen: a list of many mutes (a maintenance window
+// over every host) shows a window of it around the cursor, never more
+// lines than the screen has.
+func TestMuteListFitsTheScreen(t *testing.T) {
+	sil := &fakeSilencer{mutes: map[string]Mark{}, acks: map[string]Mark{}}
+	for i := range 300 {
+		h := fmt.Sprintf("web-%03d", i)
+		sil.mutes[h] = Mark{Host: h, By: "maintenance", Until: now.Add(time.Hour)}
+	}
+	m, _ := newTest(t, 80, 24, fixture(t, 0), Options{Silencer: sil})
+	m.Update(tickMsg{now: now, silenced: m.back.silenced()})
+	press(t, m, "M")
+	for range 150 {
+		press(t, m, "j")
+	}
+	lines := screen(m)
+	if len(lines) > 24 {
+		t.Fatalf("%d lines on a 24-line screen", len(lines))
+	}
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, markCursor+"web-150 until") || !strings.Contains(v, "above") || !strings.Contains(v, "below") {
+		t.Errorf("the list around the cursor:\n%s", v)
+	}
+	press(t, m, "u")
+	if last := sil.calls[len(sil.calls)-1]; last != "unmute web-150" {
+		t.Errorf("u unmuted %q, want web-150", last)
 	}
 }
