@@ -1,8 +1,9 @@
 // Package fakebot is a Telegram Bot API server for tests (httptest): it
 // answers getMe, sendMessage, getUpdates (long polling, offsets, 409 for a
 // second poller), answerCallbackQuery and editMessageText at
-// /bot{token}/{method} as Telegram does (updates.go plays the chat), checks what it is sent (the token, the chat, the HTML of
-// parse_mode HTML, the 4096-character limit), records every sendMessage,
+// /bot{token}/{method} as Telegram does (updates.go plays the chat),
+// checks what it is sent (the token, the chat, the HTML of parse_mode
+// HTML, the 4096-character limit), records every sendMessage,
 // and fails on demand: 429 with retry_after, 5xx, 400/401/403, a non-JSON
 // error page, a connection cut before or after the message was taken, a
 // request left hanging. Tests reach it through [telegram] api_url.
