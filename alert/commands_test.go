@@ -235,7 +235,8 @@ func TestChatAckButton(t *testing.T) {
 	}
 }
 
-// TestChatUnknownHost: a name the config does not have gets close matches.
+// TestChatUnknownHost: a name the config does not have gets close matches;
+// bad arguments say how to write them; /mute all and /unmute all.
 func TestChatUnknownHost(t *testing.T) {
 	r := newChatRig(t, "4242", nil)
 	tests := []struct{ say, want string }{
@@ -245,6 +246,11 @@ func TestChatUnknownHost(t *testing.T) {
 		{"/ack db1", "<b>db1</b> is not down: nothing to acknowledge."},
 		{"/unmute 198.18.0.7", "<b>db1</b> was not muted."},
 		{"/reboot db1", "Unknown command /reboot."},
+		{"/mute all 30m", "🔕 All hosts muted until 2026-11-26 21:"},
+		{"/unmute db1", "All hosts are muted until"},
+		{"/unmute all", "🔔 Every mute ended by Ann (@ann)."},
+		{"/mute db1 40d", "40d is too long: at most 30d"},
+		{"/help", "/ack HOST — acknowledge its outage"},
 	}
 	for _, tt := range tests {
 		if got := r.say(4242, ann, tt.say); !strings.Contains(got, tt.want) {
