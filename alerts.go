@@ -34,6 +34,7 @@ func setupAlerts(a *app) error {
 		Reminders:   defaultReminders(cfg),
 		Log:         a.log,
 		Location:    cfg.Alerts.Location,
+		Maintenance: cfg.Maintenance,
 	}
 	if opts.Location == nil {
 		opts.Location = time.Local
@@ -41,6 +42,9 @@ func setupAlerts(a *app) error {
 	var tg *alert.Telegram
 	if cfg.Telegram.Enabled() {
 		tg = alert.NewTelegram(cfg.Telegram, nil)
+		if cfg.Chat.Commands {
+			tg.WithButtons() // chat.go reads the presses
+		}
 		if err := tg.Validate(); err != nil {
 			return &config.Error{File: cfg.Path, Key: "telegram", Msg: err.Error(), Err: err}
 		}
@@ -75,6 +79,7 @@ func setupAlerts(a *app) error {
 			checkBot(ctx, a, tg)
 			return nil
 		})
+		return setupChat(a, tg)
 	}
 	return nil
 }

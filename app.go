@@ -48,6 +48,8 @@ type app struct {
 	// paths traces the path to a host that goes DOWN (paths.go); nil
 	// without ICMP.
 	paths *pathTracer
+	// chat reads commands from Telegram (chat.go); nil when off.
+	chat *alert.Commander
 }
 
 // onTransition adds a consumer of transitions.

@@ -69,6 +69,10 @@ tcp://host:port or a CIDR (at most 4096 addresses).
 
 Exit status: 0 normal end (q, SIGINT, SIGTERM), 78 bad config or target,
 2 bad usage, 1 any other failure. Headless, SIGHUP reloads the config.
+From the Telegram chat ([telegram] commands = true, chat_id only; allowed_users
+narrows it in a group): /status, /ack HOST, /mute HOST 2h (or all 30m),
+/unmute HOST, /help, and the Ack / Mute 1h buttons under each DOWN. In the UI,
+m mutes the selected host and M lists the mutes.
 
 Flags:
 `
@@ -255,6 +259,10 @@ func checkConfig(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return exitCode(err)
 	}
 	if err := cfg.Describe(stdout); err != nil {
+		fmt.Fprintf(stderr, "downtime check-config: %v\n", err)
+		return exitFailure
+	}
+	if err := cfg.DescribeMaintenance(stdout, time.Now()); err != nil {
 		fmt.Fprintf(stderr, "downtime check-config: %v\n", err)
 		return exitFailure
 	}

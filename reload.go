@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -109,6 +110,12 @@ func (a *app) needsRestart(cfg *config.Config) []string {
 	}
 	if cfg.Alerts != a.cfg.Alerts {
 		s = append(s, "[alerts]")
+	}
+	if !reflect.DeepEqual(cfg.Chat, a.cfg.Chat) && !slices.Contains(s, "[telegram]") {
+		s = append(s, "[telegram]") // commands, allowed_users
+	}
+	if !reflect.DeepEqual(cfg.Maintenance, a.cfg.Maintenance) {
+		s = append(s, "[[maintenance]]")
 	}
 	return s
 }

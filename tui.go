@@ -95,6 +95,7 @@ func runUI(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Co
 		opts.Tracer = a.engine
 	}
 	opts.Alerts = uiAlertStatus(a)
+	opts.Silencer = a.uiSilencer()
 	opts.Reload = func() (string, error) {
 		res, err := a.reload() // logs the outcome itself
 		if err != nil {

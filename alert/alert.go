@@ -25,6 +25,10 @@ type Message struct {
 	Hosts    []string  // the hosts it names, for the log
 	Text     string    // Telegram HTML, at most MaxMessageLen UTF-16 code units
 	Attempts int       // tries so far
+	// Down lists the hosts it tells are down (or still down): the Ack and
+	// Mute 1h buttons under it act on them. Not kept in the store: a
+	// message resumed after a restart goes without buttons.
+	Down []string
 }
 
 // HostAlert is what the dispatcher keeps across restarts of a host's open

@@ -76,6 +76,26 @@ CREATE TABLE alert_hosts (
 ) STRICT;
 `,
 	},
+	{
+		name: "acks and mutes",
+		sql: `
+-- Mutes in force (see alert.Mute); host '*' mutes every host.
+CREATE TABLE mutes (
+	host  TEXT PRIMARY KEY,
+	until INTEGER NOT NULL,               -- unix ns
+	muted_by TEXT NOT NULL,
+	at    INTEGER NOT NULL                -- unix ns
+) STRICT;
+
+-- Acknowledged outages (see alert.Ack), by the outage's start.
+CREATE TABLE acks (
+	host       TEXT PRIMARY KEY,
+	down_since INTEGER NOT NULL,          -- unix ns
+	acked_by   TEXT NOT NULL,
+	at         INTEGER NOT NULL           -- unix ns
+) STRICT;
+`,
+	},
 }
 
 // migrate applies the migrations the file has not seen, all in one

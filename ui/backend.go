@@ -101,6 +101,7 @@ type backend struct {
 	now      func() time.Time
 	defaults config.Defaults
 	reload   func() (string, error)
+	silencer Silencer
 }
 
 // command runs f with a deadline and reports the outcome as a
@@ -245,6 +246,7 @@ func (b *backend) tick() tea.Cmd {
 		if b.alerts != nil {
 			msg.alert = b.alerts.Status()
 		}
+		msg.silenced = b.silenced()
 		return msg
 	})
 }

@@ -117,6 +117,7 @@ func (d *detailModel) view(b *strings.Builder, lines int) {
 	if v.LastErr != "" {
 		extra = append(extra, "last error: "+v.LastErr)
 	}
+	extra = append(extra, d.c.silenced.silenceNotes(v.Name, now)...)
 	for _, l := range flowItems(extra, w, "   ", " · ") {
 		out = append(out, st.Faint.Render(l))
 	}

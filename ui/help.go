@@ -58,6 +58,7 @@ func (m *Model) helpView(b *strings.Builder, lines int) {
 	out = append(out, "", st.Heading.Render(" MARKS"))
 	for _, l := range []string{
 		glyphUp + " up  " + glyphDown + " down  " + glyphPending + " pending  " + glyphPaused + " paused  " + markLost + " lost probe",
+		"after a name: " + markAcked + " outage acknowledged  " + markMuted + " muted (no alerts): m mutes the selected host, M lists the mutes (u unmutes)",
 		"sparkline: newest probe on the right; log scale shared by the rows on screen, its top in the column head",
 		"d removes only hosts added with a; the others live in the config, the command line or a target file",
 	} {

@@ -9,6 +9,7 @@ type KeyMap struct {
 
 	Pause, PauseAll, Add, Remove, Filter, Sort key.Binding
 	Detail, Back, Reload, Help, Quit           key.Binding
+	Mute, Mutes, Unmute                        key.Binding // mute.go
 
 	// In the detail view: trace the host's path live.
 	Trace key.Binding
@@ -39,6 +40,9 @@ func DefaultKeyMap() KeyMap {
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Trace:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "trace (detail)")),
+		Mute:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mute")),
+		Mutes:    key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "mutes")),
+		Unmute:   key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unmute")),
 
 		Submit:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("⏎", "add")),
 		NextField: key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "next field")),

@@ -311,7 +311,7 @@ func (t *tableModel) writeRow(b *strings.Builder, v *monitor.HostView, selected 
 	cell(rp.cursor, cursor, 1)
 	cell(rp.glyph, glyph(v.State), 1)
 	gap()
-	left(rp.name, v.Name, l.name)
+	left(rp.name, withMark(v.Name, t.c.silenced.marks(v.Name), l.name), l.name)
 	if l.addr > 0 {
 		gap()
 		left(rp.dim, v.Address, l.addr)

@@ -50,6 +50,9 @@ type Options struct {
 	// the new config was refused (the running one goes on). With no
 	// ConfigPath or no Reload, "r" says there is no config file to reload.
 	Reload func() (string, error)
+	// Silencer mutes hosts (m, M) and reports the mutes and acks shown
+	// in the table and the detail view; nil: no marks, m says so.
+	Silencer Silencer
 	// Notice is shown under the table until something else is said, e.g.
 	// how to add hosts when none were named.
 	Notice string
@@ -72,6 +75,7 @@ type common struct {
 	styles        Styles
 	keys          KeyMap
 	now           time.Time
+	silenced      Silenced // mutes and acks, fresh every tick (mute.go)
 }
 
 // viewState is what fills the screen.
@@ -91,6 +95,8 @@ const (
 	modeFilter            // typing a filter
 	modeAdd               // the add form
 	modeConfirm           // "remove host? y/n"
+	modeMute              // "mute host for: 1h" (mute.go)
+	modeMutes             // the list of mutes (mute.go)
 )
 
 // statusKind says how the status line is drawn.
@@ -131,6 +137,8 @@ type Model struct {
 	help     help.Model
 	showHelp bool
 	confirm  *monitor.HostView // the host "d" asks about
+	mute     muteForm          // "m"
+	mutes    muteList          // "M"
 
 	snap   monitor.Snapshot
 	counts counts
@@ -176,7 +184,7 @@ func New(o Options) *Model {
 		c: c,
 		back: &backend{
 			ctx: o.Context, cmds: o.Commands, hist: o.History, alerts: o.Alerts,
-			now: o.Now, defaults: o.Defaults, reload: o.Reload,
+			now: o.Now, defaults: o.Defaults, reload: o.Reload, silencer: o.Silencer,
 		},
 		table:      tableModel{c: c, sort: sortDownFirst},
 		detail:     detailModel{c: c},
@@ -224,6 +232,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.alertNote, m.alertNoteUntil = "", time.Time{}
 		}
 		m.setAlert(msg.alert)
+		m.c.silenced = msg.silenced
 		cmd = m.back.tick()
 	case commandDoneMsg:
 		if msg.err != nil {
@@ -355,6 +364,10 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 		return m.filterKey(k)
 	case modeConfirm:
 		return m.confirmKey(k)
+	case modeMute:
+		return m.muteKey(k)
+	case modeMutes:
+		return m.mutesKey(k)
 	}
 	switch {
 	case key.Matches(k, keys.Quit):
@@ -440,6 +453,12 @@ func (m *Model) tableKey(k tea.KeyMsg) tea.Cmd {
 		default:
 			m.mode, m.confirm = modeConfirm, v
 		}
+	case key.Matches(k, keys.Mute):
+		if v := m.table.current(); v != nil {
+			m.openMute(v)
+		}
+	case key.Matches(k, keys.Mutes):
+		m.mode, m.mutes.cursor = modeMutes, 0
 	case key.Matches(k, keys.Filter):
 		m.mode = modeFilter
 		m.filterIn.SetValue(t.filter)
@@ -654,6 +673,12 @@ func (m *Model) footer() string {
 		v := m.confirm
 		q := "remove " + v.Name + " (" + v.Address + ")? y/n"
 		return st.Warn.Render(fit(" "+q, w))
+	case modeMute:
+		m.muteView(&b)
+		return b.String()
+	case modeMutes:
+		m.mutesView(&b)
+		return b.String()
 	}
 	if line := m.statusLine(); line != "" {
 		b.WriteString(line)
