@@ -69,6 +69,7 @@ tcp://host:port or a CIDR (at most 4096 addresses).
 
 Exit status: 0 normal end (q, SIGINT, SIGTERM), 78 bad config or target,
 2 bad usage, 1 any other failure. Headless, SIGHUP reloads the config.
+
 From the Telegram chat ([telegram] commands = true, chat_id only; allowed_users
 narrows it in a group): /status, /ack HOST, /mute HOST 2h (or all 30m),
 /unmute HOST, /help, and the Ack / Mute 1h buttons under each DOWN. In the UI,
