@@ -515,13 +515,6 @@ func (e *Engine) sendSync(spec Spec, seq uint64, addr netip.Addr, at time.Time) 
 	}()
 }
 
-// expire reports probe seq of s as timed out unless its reply came.
-func (e *Engine) expire(s *slot, seq uint64) {
-	for _, res := range e.expireAll([]deadline{{s: s, seq: seq}}, nil) {
-		e.emit(res)
-	}
-}
-
 // expireAll turns the probes whose deadline passed and whose reply has not
 // come into timeouts, appended to buf for the caller to send (as matchAll).
 func (e *Engine) expireAll(ds []deadline, buf []Result) []Result {
@@ -641,14 +634,6 @@ func (e *Engine) collectRead(rd *replyReader, buf []Result) []Result {
 		rd.replies = rd.replies[:0]
 	}
 	return buf
-}
-
-// match turns a decoded reply into a Result when it answers a probe we are
-// waiting for (see matchAll).
-func (e *Engine) match(r reply) {
-	for _, res := range e.matchAll([]reply{r}, nil) {
-		e.emit(res)
-	}
 }
 
 // matchAll turns decoded replies into Results for those that answer a probe
