@@ -47,7 +47,7 @@ func telegramCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return exitUsage
 	}
 	name := "downtime telegram " + sub
-	o, _, err := parseFlags(name, args[1:], stderr)
+	o, _, err := parseFlags(name, args[1:], stdout)
 	if errors.Is(err, pflag.ErrHelp) {
 		return exitOK
 	}
@@ -62,6 +62,9 @@ func telegramCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	}
 	if path, bad := cfg.TokenFileWorldReadable(); bad {
 		fmt.Fprintf(stderr, "%s: warning: %s holds the bot token and other users may read it (chmod 600 %s)\n", name, path, path)
+	}
+	if cfg.TokenConflict() {
+		fmt.Fprintf(stderr, "%s: note: the bot token is %s\n", name, cfg.TokenSource())
 	}
 	t := cfg.Telegram
 	if t.Token == "" && cfg.Path == "" {

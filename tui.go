@@ -186,7 +186,7 @@ func reloadSummary(res monitor.ReloadResult) string {
 // addresses because no host was named anywhere.
 func watchingDefaults(cfg *config.Config) bool {
 	for _, h := range cfg.Hosts {
-		if h.Origin == config.OriginArgs {
+		if h.Origin == config.OriginDefault {
 			return true
 		}
 	}

@@ -114,10 +114,10 @@ func (c *Config) duplicate(first, second *Host) error {
 			cfg, other = second, first
 		}
 		return c.hostErr(cfg, "name", "the name is also used by a host %s (%s) (remove one of them, or give the [[host]] another name)",
-			other.Origin.from(), other.Address)
+			other.Origin.Describe(), other.Address)
 	}
 	return &Error{Msg: fmt.Sprintf("host %q is given twice: %s (%s) and %s (%s)",
-		first.Name, first.Origin.from(), first.Address, second.Origin.from(), second.Address)}
+		first.Name, first.Origin.Describe(), first.Address, second.Origin.Describe(), second.Address)}
 }
 
 // hostErr makes an *Error about key of h, with the file and line when h is
@@ -127,7 +127,7 @@ func (c *Config) hostErr(h *Host, key, format string, args ...any) *Error {
 	if h.fileIndex > 0 {
 		e.File, e.Line = c.Path, c.hostLine(h, key)
 	} else {
-		e.Msg = fmt.Sprintf("host %q (%s): ", h.Name, h.Origin.from()) + fmt.Sprintf(format, args...)
+		e.Msg = fmt.Sprintf("host %q (%s): ", h.Name, h.Origin.Describe()) + fmt.Sprintf(format, args...)
 	}
 	return e
 }

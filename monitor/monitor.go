@@ -399,15 +399,7 @@ func (m *Monitor) remove(id probe.HostID) (bool, error) {
 }
 
 func whereDefined(o config.Origin) string {
-	switch o {
-	case config.OriginConfig:
-		return "it is defined in the config file; remove it there"
-	case config.OriginArgs:
-		return "it was given on the command line; drop it there"
-	case config.OriginFile:
-		return "it comes from a target file (-f); remove it there"
-	}
-	return "it was not added at runtime"
+	return "it " + o.Remedy("")
 }
 
 // Lookup finds a host's ID by name.

@@ -201,15 +201,8 @@ func orNone(d time.Duration, ok bool) string {
 
 // origin says where a host was defined, and so whether "d" may remove it.
 func origin(o config.Origin) string {
-	switch o {
-	case config.OriginConfig:
-		return "from the config file"
-	case config.OriginArgs:
-		return "from the command line"
-	case config.OriginFile:
-		return "from a target file"
-	case config.OriginRuntime:
-		return "added at runtime (d removes it)"
+	if o == config.OriginRuntime {
+		return o.Describe() + " (d removes it)"
 	}
-	return o.String()
+	return o.Describe()
 }

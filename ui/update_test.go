@@ -245,6 +245,30 @@ func TestRemoveSaysWhereOtherHostsLive(t *testing.T) {
 	}
 }
 
+// TestRemoveOnADefaultHost: issue 10 item 10, "d on a default host says it
+// was given on the command line": 127.0.0.1 watched because no target was
+// given says so, in the status line and the detail view.
+func TestRemoveOnADefaultHost(t *testing.T) {
+	snap := fixture(t, 0)
+	for _, v := range snap.Hosts {
+		if v.Name == "new-01" {
+			v.Origin = config.OriginDefault
+		}
+	}
+	m, cmds := newTest(t, 200, 24, snap, Options{})
+	selectHost(t, m, "new-01")
+	press(t, m, "d")
+	view := m.View()
+	if len(cmds.got()) != 0 || !strings.Contains(view, "new-01 is watched by default because no target was given") ||
+		strings.Contains(view, "command line") {
+		t.Errorf("commands %q, screen:\n%s", cmds.got(), view)
+	}
+	press(t, m, "enter")
+	if view := m.View(); !strings.Contains(view, "watched by default (no target was given)") || strings.Contains(view, "command line") {
+		t.Errorf("detail view:\n%s", view)
+	}
+}
+
 func TestFilterByNameOrAddress(t *testing.T) {
 	m, _ := newTest(t, 80, 24, fixture(t, 0), Options{})
 	press(t, m, "/")
