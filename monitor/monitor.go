@@ -3,6 +3,7 @@ package monitor
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"downtime/config"
@@ -59,6 +60,8 @@ type host struct {
 	downSince time.Time // start of the outage; kept through a pause, zero when none
 	pausedAt  time.Time
 	view      *HostView // last published view; never modified after publication
+	named     bool      // the target is a DNS name, so resolved is worth showing
+	resolved  netip.Addr
 }
 
 // New builds a monitor for hosts, restoring what the store kept of them in
@@ -102,6 +105,8 @@ func (m *Monitor) SetStore(s Store, onErr func(error)) {
 func (m *Monitor) insert(hc config.Host, now time.Time) *host {
 	m.lastID++
 	h := &host{id: m.lastID, cfg: hc, state: Pending, since: now, dirty: true}
+	_, literal := hc.Target.Literal()
+	h.named = !literal
 	m.hosts = append(m.hosts, h)
 	m.byID = append(m.byID, h) // at index h.id: IDs count up from 1 with no gap
 	if _, dup := m.byName[hc.Name]; !dup {
@@ -162,6 +167,9 @@ func (m *Monitor) Handle(r probe.Result) (Transition, bool) {
 	}
 	m.touch(h)
 	h.counters.record(r)
+	if h.named && r.Addr.IsValid() {
+		h.resolved = r.Addr
+	}
 	if r.Err == nil {
 		h.samples.push(SampleOf(r.RTT))
 		h.lastErr = ""
@@ -230,7 +238,7 @@ func (m *Monitor) goUp(h *host) (Transition, bool) {
 // notice is the Notice n about h's open outage (see Notice for From and To).
 func (h *host) notice(n Notice, from State, at time.Time) Transition {
 	t := Transition{
-		ID: h.id, Host: h.cfg.Name, Address: h.cfg.Address, Parent: h.cfg.Parent,
+		ID: h.id, Host: h.cfg.Name, Address: h.cfg.Address, Resolved: h.resolved, Parent: h.cfg.Parent,
 		From: from, To: Paused, At: at, DownSince: h.downSince, Notice: n,
 	}
 	if n == NoticeResumed {
@@ -246,7 +254,7 @@ func (h *host) hasOutage() bool {
 
 func (h *host) transition(to State, at time.Time) Transition {
 	return Transition{
-		ID: h.id, Host: h.cfg.Name, Address: h.cfg.Address, Parent: h.cfg.Parent,
+		ID: h.id, Host: h.cfg.Name, Address: h.cfg.Address, Resolved: h.resolved, Parent: h.cfg.Parent,
 		From: h.state, To: to, At: at,
 	}
 }
@@ -461,6 +469,7 @@ func (h *host) buildView() *HostView {
 
 		Counters: h.counters,
 	}
+	v.Resolved = h.resolved
 	switch h.state {
 	case Down:
 		v.DownSince = h.downSince

@@ -67,8 +67,8 @@ func (d *detailModel) view(b *strings.Builder, lines int) {
 	rp.glyph.put(&t, glyph(v.State))
 	t.WriteByte(' ')
 	head := v.Name
-	if v.Address != v.Name {
-		head += "  " + v.Address
+	if v.Address != v.Name || v.Resolved.IsValid() {
+		head += "  " + v.ShownAddress()
 	}
 	var state string
 	switch v.State {

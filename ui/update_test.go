@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -409,6 +410,23 @@ func TestDetailViewShowsChartStatsAndHistory(t *testing.T) {
 	press(t, m, "esc")
 	if m.state != stateTable {
 		t.Errorf("esc did not go back")
+	}
+}
+
+// TestDetailShowsWhatANameResolvedTo: issue 10 item 10, "a DNS name never
+// shows the address it resolved to".
+func TestDetailShowsWhatANameResolvedTo(t *testing.T) {
+	snap := fixture(t, 0)
+	for _, v := range snap.Hosts {
+		if v.Name == "web-01" {
+			v.Resolved = netip.MustParseAddr("198.18.0.5")
+		}
+	}
+	m, _ := newTest(t, 100, 24, snap, Options{})
+	selectHost(t, m, "web-01")
+	press(t, m, "enter")
+	if view := m.View(); !strings.Contains(view, "web-01  web01.example → 198.18.0.5") {
+		t.Errorf("detail view:\n%s", view)
 	}
 }
 
