@@ -84,7 +84,7 @@ func runUI(ctx context.Context, o *options, cfg *config.Config, stdin io.Reader,
 	}
 	opts := ui.Options{
 		Context:    ctx,
-		Commands:   a.runner,
+		Commands:   logCommands(a.runner, a.log, "tui"),
 		Defaults:   cfg.Defaults,
 		ConfigPath: cfg.Path,
 		LogPath:    logPath,
