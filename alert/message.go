@@ -23,8 +23,8 @@ const maxListed = 100
 // a handful of messages rather than a hundred.
 const compactAfter = 20
 
-// The texts of design.md (Alerts). Every name and address is escaped:
-// messages go out with parse_mode HTML.
+// The message texts are the README's (Telegram alerts). Every name and address is
+// escaped: messages go out with parse_mode HTML.
 
 // FormatOutage renders a duration as HH:MM:SS; hours may pass 24.
 func FormatOutage(d time.Duration) string {
