@@ -132,6 +132,7 @@ var (
 // with a dot, IPs and tcp:// targets are never questioned, so "help."
 // watches a host named help.
 func checkBareWords(fs *pflag.FlagSet, args, targets []string) error {
+	words := slices.Concat([]string{"help"}, commands, plannedCommands)
 	for i, t := range targets {
 		if strings.ContainsAny(t, ".:/") {
 			continue
@@ -139,10 +140,10 @@ func checkBareWords(fs *pflag.FlagSet, args, targets []string) error {
 		word := strings.ToLower(t)
 		exact := func(c string) bool { return c == strings.ReplaceAll(word, "_", "-") }
 		near := ""
-		if i == 0 && len(args) > 0 && args[0] == t {
-			near = nearWord(word, slices.Concat([]string{"help"}, commands, plannedCommands))
-		} else if i := slices.IndexFunc(slices.Concat([]string{"help"}, commands, plannedCommands), exact); i >= 0 {
-			near = slices.Concat([]string{"help"}, commands, plannedCommands)[i]
+		if first := i == 0 && len(args) > 0 && args[0] == t; first {
+			near = nearWord(word, words)
+		} else if j := slices.IndexFunc(words, exact); j >= 0 {
+			near = words[j]
 		}
 		var msg string
 		switch {
