@@ -36,6 +36,10 @@ func setupAlerts(a *app) error {
 		Hosts:       cfg.Hosts,
 		Reminders:   defaultReminders(cfg),
 		Log:         a.log,
+		Location:    cfg.Alerts.Location,
+	}
+	if opts.Location == nil {
+		opts.Location = time.Local
 	}
 	var tg *alert.Telegram
 	if cfg.Telegram.Enabled() {

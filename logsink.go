@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -24,7 +23,7 @@ func transitionLogger(log *slog.Logger) func(monitor.Transition) {
 			}
 			log.Warn("host down", attrs...)
 		case t.To == monitor.Up:
-			log.Info("host up", "host", t.Host, "address", t.Address, resolvedAttr(t), "since", since, "outage", formatOutage(t.Outage()))
+			log.Info("host up", "host", t.Host, "address", t.Address, resolvedAttr(t), "since", since, "outage", monitor.FormatOutage(t.Outage()))
 		}
 	}
 }
@@ -36,13 +35,4 @@ func resolvedAttr(t monitor.Transition) slog.Attr {
 		return slog.Attr{}
 	}
 	return slog.String("resolved", t.Resolved.String())
-}
-
-// formatOutage renders an outage as HH:MM:SS; hours may pass 24.
-func formatOutage(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	s := int64(d.Round(time.Second) / time.Second)
-	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
 }

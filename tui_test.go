@@ -272,7 +272,7 @@ func TestTUIAlertStatusCarriesTheLastAlert(t *testing.T) {
 	}
 	d.Transition(monitor.Transition{Host: "core-sw1", Address: "198.18.0.1", From: monitor.Up, To: monitor.Down, At: t0, DownSince: t0})
 	s := wait("down", func(s ui.AlertState) bool { return s.Last != "" })
-	if s.Last != "🔴 core-sw1 (198.18.0.1) is DOWN since 2026-11-26 21:04:05 UTC" || !s.LastDown || s.LastAt.IsZero() {
+	if s.Last != "🔴 core-sw1 (198.18.0.1) is DOWN since 2026-11-26 21:04:05 UTC (first lost probe)" || !s.LastDown || s.LastAt.IsZero() {
 		t.Errorf("after a DOWN: %+v", s)
 	}
 	d.Transition(monitor.Transition{Host: "core-sw1", Address: "198.18.0.1", From: monitor.Down, To: monitor.Up, At: t0.Add(time.Minute), DownSince: t0})

@@ -37,6 +37,10 @@ type Options struct {
 	Log *slog.Logger
 	// Clock: nil is the wall clock.
 	Clock Clock
+	// Location is the time zone of the times in messages ([alerts]
+	// timezone); nil is UTC. The program passes the machine's zone unless
+	// the config names one.
+	Location *time.Location
 	// Open lists the outages the monitor has open at start-up (restored,
 	// or paused while down), by host, with their DownSince; OutageEnd
 	// tells when a saved outage ended (from the store's history). With
@@ -89,18 +93,21 @@ func New(o Options) (*Dispatcher, error) {
 	if err := n.Validate(); err != nil {
 		return nil, err
 	}
-	out, err := newOutbox(d.store, n, d.clock, d.log, toLog)
+	out, err := newOutbox(d.store, n, d.clock, d.log, toLog, o.Location)
 	if err != nil {
 		return nil, err
 	}
 	d.out = out
 	d.plan = newPlanner(o.GroupWindow, o.Reminders)
-	d.plan.setHosts(o.Hosts, d.clock.Now())
+	if o.Location != nil {
+		d.plan.loc = o.Location
+	}
+	d.plan.setHosts(o.Hosts, d.now())
 	saved, err := d.store.HostAlerts()
 	if err != nil {
 		return nil, fmt.Errorf("read the alert state: %w", err)
 	}
-	d.plan.load(saved, o.Open, o.OutageEnd, d.clock.Now())
+	d.plan.load(saved, o.Open, o.OutageEnd, d.now())
 	return d, nil
 }
 
@@ -158,7 +165,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	defer wg.Wait()
 
 	for {
-		now := d.clock.Now()
+		now := d.now()
 		d.step(now)
 		var timer <-chan time.Time
 		if next := d.plan.next(); !next.IsZero() {
@@ -166,7 +173,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			now := d.clock.Now()
+			now := d.now()
 			d.drain(now)
 			msgs := d.plan.flushNow(now)
 			save, drop := d.plan.changes()
@@ -177,6 +184,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// now is the clock's time as a wall-clock reading only: ages (reminders,
+// lateness) are differences with the monitor's instants, which are wall
+// clock, and a monotonic reading stops while a VM is paused.
+func (d *Dispatcher) now() time.Time { return d.clock.Now().Round(0) }
 
 // step takes the queued transitions, then whatever came due, and commits
 // the messages and state changes.

@@ -25,7 +25,7 @@ func TestScheduleThroughTelegram(t *testing.T) {
 	clk.waitWaiter(t, t0.Add(5*time.Second)) // the group window
 	clk.Set(t0.Add(5 * time.Second))
 	first := bot.WaitMessages(t, 1, 5*time.Second)[0]
-	if first.Text != "🔴 core-sw1 (core-sw1.lan) is DOWN since 2026-11-26 21:04:05 UTC" || first.ParseMode != "HTML" || first.ChatID != "4242" {
+	if first.Text != "🔴 core-sw1 (core-sw1.lan) is DOWN since 2026-11-26 21:04:05 UTC (first lost probe)" || first.ParseMode != "HTML" || first.ChatID != "4242" {
 		t.Errorf("DOWN message %+v", first)
 	}
 
@@ -88,7 +88,7 @@ func TestParentsThroughTelegram(t *testing.T) {
 	d.Transition(child("web-2", monitor.Down))
 	d.Transition(child("web-3", monitor.Down))
 	msg := bot.WaitMessages(t, 1, 5*time.Second)[0].Text
-	if !containsAll(msg, "🔴 sw1 (sw1.lan) is DOWN", "└ behind it, unreachable too: web-1, web-2, web-3") || strings.Contains(msg, "web-1 (") {
+	if !containsAll(msg, "🔴 sw1 (sw1.lan) is DOWN", "└ behind it, unreachable too: web-1 … web-3") || strings.Contains(msg, "web-1 (") {
 		t.Errorf("storm message:\n%s", msg)
 	}
 	d.Transition(upAt("sw1", now, time.Now()))
@@ -366,7 +366,7 @@ func TestWithoutTelegram(t *testing.T) {
 	d.Transition(downAt("<db>", time.Date(2026, 11, 26, 21, 4, 5, 0, time.UTC)))
 	waitFor(t, "the alert in the log", func() bool { return strings.Contains(logs.String(), `msg=alert`) })
 	out := logs.String()
-	if !containsAll(out, "level=WARN", "kind=down", "hosts=<db>", `text="🔴 <db> (<db>.lan) is DOWN since 2026-11-26 21:04:05 UTC"`) {
+	if !containsAll(out, "level=WARN", "kind=down", "hosts=<db>", `text="🔴 <db> (<db>.lan) is DOWN since 2026-11-26 21:04:05 UTC (first lost probe)"`) {
 		t.Errorf("log:\n%s", out)
 	}
 	if strings.Contains(out, "alert sent") {

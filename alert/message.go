@@ -3,10 +3,13 @@ package alert
 import (
 	"fmt"
 	"html"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"downtime/monitor"
 )
 
 // MaxMessageLen is Telegram's limit on a message's text: 4096 characters
@@ -19,30 +22,43 @@ const MaxMessageLen = 4096
 const maxListed = 100
 
 // compactAfter is how many hosts of one kind a message lists one line each;
-// past it they share one line of names, so that a storm of thousands stays
+// past it they fold into a line per thing they share (an age, an outage
+// length), so that a storm reads on a phone and a storm of thousands stays
 // a handful of messages rather than a hundred.
-const compactAfter = 20
+const compactAfter = 3
 
 // The message texts are the README's (Telegram alerts). Every name and address is
 // escaped: messages go out with parse_mode HTML.
 
-// FormatOutage renders a duration as HH:MM:SS; hours may pass 24.
-func FormatOutage(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	s := int64(d.Round(time.Second) / time.Second)
-	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
-}
+// FormatOutage is monitor.FormatOutage, the one formatter of outage
+// lengths (HH:MM:SS, truncated to the second); kept for callers of the
+// alert package.
+func FormatOutage(d time.Duration) string { return monitor.FormatOutage(d) }
 
 // esc escapes s for parse_mode HTML.
 func esc(s string) string { return html.EscapeString(s) }
 
-// stamp is a full UTC time: "2026-11-26 21:04:05 UTC".
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") + " UTC" }
+// stamp is a full time in loc: "2026-11-26 21:04:05 UTC".
+func stamp(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("2006-01-02 15:04:05 MST")
+}
 
-// clock is a UTC time of day: "21:04:05".
-func clock(t time.Time) string { return t.UTC().Format("15:04:05") }
+// clock is a time of day in loc: "21:04:05".
+func clock(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04:05") }
+
+// stampSpan is the span from a to b (a ≤ b) in loc: one stamp when they
+// fall in the same second, "2026-11-26 21:04:05–21:04:07 UTC" within a
+// day, two full stamps otherwise.
+func stampSpan(a, b time.Time, loc *time.Location) string {
+	a, b = a.In(loc), b.In(loc)
+	switch {
+	case a.Truncate(time.Second).Equal(b.Truncate(time.Second)):
+		return stamp(a, loc)
+	case a.YearDay() == b.YearDay() && a.Year() == b.Year():
+		return a.Format("2006-01-02 15:04:05") + "–" + b.Format("15:04:05 MST")
+	}
+	return stamp(a, loc) + " – " + stamp(b, loc)
+}
 
 // label is "name (address)", or the name alone when it is the address.
 func label(name, addr string) string {
@@ -53,8 +69,10 @@ func label(name, addr string) string {
 }
 
 // downText: 🔴 core-sw1 (198.18.0.1) is DOWN since 2026-11-26 21:04:05 UTC
-func downText(name, addr string, since time.Time) string {
-	return "🔴 " + label(name, addr) + " is DOWN since " + stamp(since)
+// (first lost probe). The outage starts when the first probe of the run
+// that made the host DOWN was sent, and the text says which instant it is.
+func downText(name, addr string, since time.Time, loc *time.Location) string {
+	return "🔴 " + label(name, addr) + " is DOWN since " + stamp(since, loc) + " (first lost probe)"
 }
 
 // reminderText: 🔴 core-sw1 has been down for 00:10:00, and on the last
@@ -70,23 +88,6 @@ func reminderText(name string, age time.Duration, last bool) string {
 // upText: 🟢 core-sw1 is UP after 00:12:34
 func upText(name string, outage time.Duration) string {
 	return "🟢 " + esc(name) + " is UP after " + FormatOutage(outage)
-}
-
-// names lists hosts, escaped, at most maxListed of them.
-func names(hosts []string) string {
-	n := len(hosts)
-	if n > maxListed {
-		hosts = hosts[:maxListed]
-	}
-	parts := make([]string, len(hosts))
-	for i, h := range hosts {
-		parts[i] = esc(h)
-	}
-	s := strings.Join(parts, ", ")
-	if n > maxListed {
-		s += fmt.Sprintf(" and %d more", n-maxListed)
-	}
-	return s
 }
 
 func plural(n int, one, many string) string {
@@ -195,10 +196,11 @@ func plainText(s string) string { return html.UnescapeString(s) }
 
 // render turns a window's lines into messages: a summary first when more
 // than one host is named, then the DOWN lines, the reminders and the UP
-// lines, each in the order their news came. Past compactAfter plain lines
-// of one kind, those share one line. A message longer than MaxMessageLen
-// becomes several, cut between lines.
-func render(downs, reminders, ups []*line, now time.Time) []Message {
+// lines, each kind sorted by host name (naturally: storm-2 before
+// storm-10). Past compactAfter plain lines of one kind, those fold into
+// one line per thing they share (see compact). A message longer than the
+// room a message has becomes several, cut between lines.
+func render(downs, reminders, ups []*line, now time.Time, loc *time.Location) []Message {
 	if len(downs)+len(reminders)+len(ups) == 0 {
 		return nil
 	}
@@ -229,15 +231,22 @@ func render(downs, reminders, ups []*line, now time.Time) []Message {
 		}
 		units = append(units, &line{text: strings.Join(parts, " · ")})
 	}
-	units = append(units, compact(downs)...)
-	units = append(units, compact(reminders)...)
-	units = append(units, compact(ups)...)
+	units = append(units, compact(downs, loc)...)
+	units = append(units, compact(reminders, loc)...)
+	units = append(units, compact(ups, loc)...)
 	return pack(units, now)
 }
 
-// compact merges the plain lines of one kind into one when there are more
-// than compactAfter of them.
-func compact(ls []*line) []*line {
+// compact sorts the lines of one kind by host name and, when more than
+// compactAfter of them are plain, folds the plain ones on what they share:
+// the DOWNs into one line (with the span of their first lost probes), the
+// reminders into one line per age ("30 hosts still down for 00:10:00:
+// storm-01 … storm-30"), the UPs into one line per outage length, or one
+// line with the range of lengths when they differ more than a few ways.
+// Lines that tell more (a flap, hosts behind a parent) stay as they are,
+// after the folded ones.
+func compact(ls []*line, loc *time.Location) []*line {
+	sort.SliceStable(ls, func(i, j int) bool { return naturalLess(ls[i].name, ls[j].name) })
 	var plain, other []*line
 	for _, l := range ls {
 		if l.plain {
@@ -249,35 +258,85 @@ func compact(ls []*line) []*line {
 	if len(plain) <= compactAfter {
 		return ls
 	}
-	m := &line{kind: plain[0].kind}
-	items := make([]string, len(plain))
-	earliest := plain[0].since
-	for i, l := range plain {
-		m.hosts = append(m.hosts, l.hosts...)
-		switch l.kind {
-		case "down":
-			items[i] = esc(l.name)
-			if l.since.Before(earliest) {
-				earliest = l.since
+	var folded []*line
+	switch plain[0].kind {
+	case "down":
+		first, last := plain[0].since, plain[0].since
+		for _, l := range plain {
+			if l.since.Before(first) {
+				first = l.since
 			}
-		case "reminder":
-			items[i] = esc(l.name) + " for " + FormatOutage(l.dur)
-			if l.last {
-				items[i] += " (last reminder)"
+			if l.since.After(last) {
+				last = l.since
 			}
-		case "up":
-			items[i] = esc(l.name) + " after " + FormatOutage(l.dur)
+		}
+		what := "first lost probe"
+		if !first.Truncate(time.Second).Equal(last.Truncate(time.Second)) {
+			what = "first lost probes"
+		}
+		folded = append(folded, fold("down", plain, fmt.Sprintf("🔴 %d hosts are DOWN since %s (%s): ", len(plain), stampSpan(first, last, loc), what)))
+	case "reminder":
+		for _, g := range groupLines(plain, func(l *line) string { return FormatOutage(l.dur) + fmt.Sprint(l.last) }) {
+			if len(g) == 1 {
+				folded = append(folded, g[0])
+				continue
+			}
+			head := fmt.Sprintf("🔴 %d hosts still down for %s", len(g), FormatOutage(g[0].dur))
+			if g[0].last {
+				head += " (last reminder: no more until they recover)"
+			}
+			folded = append(folded, fold("reminder", g, head+": "))
+		}
+	case "up":
+		groups := groupLines(plain, func(l *line) string { return FormatOutage(l.dur) })
+		if len(groups) > maxUpGroups {
+			lo, hi := groups[0][0].dur, groups[len(groups)-1][0].dur
+			folded = append(folded, fold("up", plain, fmt.Sprintf("🟢 %d hosts are UP again, after %s to %s: ", len(plain), FormatOutage(lo), FormatOutage(hi))))
+			break
+		}
+		for _, g := range groups {
+			if len(g) == 1 {
+				folded = append(folded, g[0])
+				continue
+			}
+			folded = append(folded, fold("up", g, fmt.Sprintf("🟢 %d hosts are UP after %s: ", len(g), FormatOutage(g[0].dur))))
 		}
 	}
-	switch m.kind {
-	case "down":
-		m.text = fmt.Sprintf("🔴 %d hosts are DOWN since %s: %s", len(plain), stamp(earliest), strings.Join(items, ", "))
-	case "reminder":
-		m.text = fmt.Sprintf("🔴 %d hosts are still down: %s", len(plain), strings.Join(items, ", "))
-	case "up":
-		m.text = fmt.Sprintf("🟢 %d hosts are UP again: %s", len(plain), strings.Join(items, ", "))
+	return append(folded, other...)
+}
+
+// maxUpGroups is how many lines of UPs with different outage lengths a
+// storm's recovery gets before they share one line with the range.
+const maxUpGroups = 3
+
+// fold makes one line of kind naming every host of ls after head.
+func fold(kind string, ls []*line, head string) *line {
+	m := &line{kind: kind}
+	for _, l := range ls {
+		m.hosts = append(m.hosts, l.hosts...)
 	}
-	return append([]*line{m}, other...)
+	m.text = head + names(m.hosts)
+	return m
+}
+
+// groupLines groups ls by key, the groups in order of their shortest
+// duration (ages and outage lengths read upwards), each group in the order
+// of ls.
+func groupLines(ls []*line, key func(*line) string) [][]*line {
+	idx := map[string]int{}
+	var groups [][]*line
+	for _, l := range ls {
+		k := key(l)
+		i, ok := idx[k]
+		if !ok {
+			i = len(groups)
+			idx[k] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], l)
+	}
+	sort.SliceStable(groups, func(i, j int) bool { return groups[i][0].dur < groups[j][0].dur })
+	return groups
 }
 
 // partMark leaves room for "(2/3) " at the head of a part.
@@ -292,7 +351,7 @@ func pack(units []*line, now time.Time) []Message {
 		kinds map[string]bool
 		hosts []string
 	}
-	limit := MaxMessageLen - partMark
+	limit := maxText - partMark // room for the notes the outbox adds when it sends
 	var parts []*part
 	cur := &part{kinds: map[string]bool{}}
 	add := func(text string, l *line, hosts []string) {
@@ -313,6 +372,14 @@ func pack(units []*line, now time.Time) []Message {
 	}
 	for _, l := range units {
 		text := strings.Join(append([]string{l.text}, l.more...), "\n")
+		if room := limit - cur.n - 1; cur.n > 0 && utf16Len(text) > limit && room >= limit/4 {
+			// A unit cut anyway starts in the room the part has left,
+			// rather than leaving the summary alone in a part.
+			first := split(text, room)[0]
+			add(first, l, l.hosts)
+			text = strings.TrimPrefix(text[len(first):], "\n")
+			l = &line{kind: l.kind}
+		}
 		pieces := split(text, limit)
 		for i, piece := range pieces {
 			hosts := l.hosts

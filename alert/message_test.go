@@ -14,6 +14,7 @@ func TestFormatOutage(t *testing.T) {
 		{0, "00:00:00"},
 		{-time.Second, "00:00:00"},
 		{1499 * time.Millisecond, "00:00:01"},
+		{1600 * time.Millisecond, "00:00:01"}, // issue 11 (reading) item 6: truncated, as the UI shows it
 		{12*time.Minute + 34*time.Second, "00:12:34"},
 		{time.Hour, "01:00:00"},
 		{49*time.Hour + 2*time.Minute + 3*time.Second, "49:02:03"}, // hours pass 24
@@ -27,13 +28,15 @@ func TestFormatOutage(t *testing.T) {
 func TestTextsOfTheDesign(t *testing.T) {
 	since := time.Date(2026, 11, 26, 21, 4, 5, 0, time.FixedZone("CET", 3600)) // 20:04:05 UTC
 	for _, c := range []struct{ got, want string }{
-		{downText("core-sw1", "198.18.0.1", since), "🔴 core-sw1 (198.18.0.1) is DOWN since 2026-11-26 20:04:05 UTC"},
-		{downText("198.18.0.1", "198.18.0.1", since), "🔴 198.18.0.1 is DOWN since 2026-11-26 20:04:05 UTC"},
+		{downText("core-sw1", "198.18.0.1", since, time.UTC), "🔴 core-sw1 (198.18.0.1) is DOWN since 2026-11-26 20:04:05 UTC (first lost probe)"},
+		{downText("198.18.0.1", "198.18.0.1", since, time.UTC), "🔴 198.18.0.1 is DOWN since 2026-11-26 20:04:05 UTC (first lost probe)"},
+		// Issue 10 item 7: [alerts] timezone gives the zone of the times.
+		{downText("core-sw1", "198.18.0.1", since, time.FixedZone("CET", 3600)), "🔴 core-sw1 (198.18.0.1) is DOWN since 2026-11-26 21:04:05 CET (first lost probe)"},
 		{reminderText("core-sw1", 10*time.Minute, false), "🔴 core-sw1 has been down for 00:10:00"},
 		{reminderText("core-sw1", time.Hour, true), "🔴 core-sw1 has been down for 01:00:00 (last reminder: no more until it recovers)"},
 		{upText("core-sw1", 12*time.Minute+34*time.Second), "🟢 core-sw1 is UP after 00:12:34"},
 		// Names and addresses are escaped for parse_mode HTML.
-		{downText(`<b>&"x"`, "tcp://a:1", since), "🔴 &lt;b&gt;&amp;&#34;x&#34; (tcp://a:1) is DOWN since 2026-11-26 20:04:05 UTC"},
+		{downText(`<b>&"x"`, "tcp://a:1", since, time.UTC), "🔴 &lt;b&gt;&amp;&#34;x&#34; (tcp://a:1) is DOWN since 2026-11-26 20:04:05 UTC (first lost probe)"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got  %s\nwant %s", c.got, c.want)
@@ -86,9 +89,9 @@ func TestPackLongMessage(t *testing.T) {
 	var downs []*line
 	for i := range 300 {
 		name := strings.Repeat("x", 40) + string(rune('a'+i%26)) + strings.Repeat("y", i%7)
-		downs = append(downs, &line{kind: "down", text: downText(name, "", t0) + " (before that: up)", hosts: []string{name}})
+		downs = append(downs, &line{kind: "down", text: downText(name, "", t0, time.UTC) + " (before that: up)", hosts: []string{name}})
 	}
-	msgs := render(downs, nil, nil, t0)
+	msgs := render(downs, nil, nil, t0, time.UTC)
 	if len(msgs) < 2 {
 		t.Fatalf("%d messages for 300 long lines", len(msgs))
 	}

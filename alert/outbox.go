@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -48,13 +49,21 @@ type outbox struct {
 	sentN    uint64  // delivered since the start
 	attemptN uint64  // failed tries since the start, refusals included
 
-	recent   []time.Time // when the last perMinute sends happened (run's goroutine only)
-	prunedAt time.Time   // the last PruneOutbox (run's goroutine only)
+	// run's goroutine only:
+	recent   []time.Time         // when the last perMinute sends happened
+	prunedAt time.Time           // the last PruneOutbox
+	loc      *time.Location      // for the times in notes
+	trouble  trouble             // the last run of failed tries (see notes.go)
+	lost     map[string]lostDown // hosts whose DOWN was refused for good, until a message about them goes
 }
 
 // newOutbox loads the pending messages of st.
-func newOutbox(st Store, n Notifier, clk Clock, log *slog.Logger, toLog bool) (*outbox, error) {
-	o := &outbox{store: st, notifier: n, clock: clk, log: log, toLog: toLog, wake: make(chan struct{}, 1)}
+func newOutbox(st Store, n Notifier, clk Clock, log *slog.Logger, toLog bool, loc *time.Location) (*outbox, error) {
+	o := &outbox{store: st, notifier: n, clock: clk, log: log, toLog: toLog, wake: make(chan struct{}, 1),
+		loc: loc, lost: make(map[string]lostDown)}
+	if o.loc == nil {
+		o.loc = time.UTC
+	}
 	if p, ok := n.(interface {
 		pace() (time.Duration, int)
 	}); ok && !toLog {
@@ -69,12 +78,15 @@ func newOutbox(st Store, n Notifier, clk Clock, log *slog.Logger, toLog bool) (*
 }
 
 // commit writes msgs and the outage records in one transaction, then
-// queues the messages. When the store fails the messages are still sent
-// (an alert matters more than the state file) and the failure is logged.
+// queues the messages. A message too long for Telegram becomes one message
+// a part, each kept on its own. When the store fails the messages are
+// still sent (an alert matters more than the state file) and the failure
+// is logged.
 func (o *outbox) commit(msgs []Message, save []HostAlert, drop []string) {
 	if len(msgs) == 0 && len(save) == 0 && len(drop) == 0 {
 		return
 	}
+	msgs = splitLong(msgs)
 	ids, err := o.store.AddOutbox(msgs, save, drop)
 	if err != nil {
 		o.log.Error("alert not saved", "err", err, "kind", kinds(msgs), "hosts", hostList(msgs))
@@ -125,8 +137,7 @@ func (o *outbox) run(ctx context.Context) {
 	backoff := time.Duration(0)
 	for {
 		o.prune()
-		m, ok := o.head()
-		if !ok {
+		if _, ok := o.head(); !ok {
 			select {
 			case <-ctx.Done():
 				return
@@ -134,7 +145,7 @@ func (o *outbox) run(ctx context.Context) {
 				continue
 			}
 		}
-		now := o.clock.Now()
+		now := o.clock.Now().Round(0) // wall clock, as every age (see Dispatcher.now)
 		if at := o.limitAt(now); at.After(next) {
 			next = at
 		}
@@ -147,8 +158,9 @@ func (o *outbox) run(ctx context.Context) {
 			continue
 		}
 
-		err := o.notifier.Send(ctx, m)
-		now = o.clock.Now()
+		m, folded := o.fold(now)
+		err := o.notifier.Send(ctx, o.withNotes(m, now))
+		now = o.clock.Now().Round(0)
 		if err != nil && ctx.Err() != nil {
 			return // shutting down cut the try short: it stays pending
 		}
@@ -160,11 +172,15 @@ func (o *outbox) run(ctx context.Context) {
 		case err == nil:
 			backoff = 0
 			next = now.Add(o.gap)
-			o.done(m, now, "")
+			o.done(m, folded, now, "")
+			o.noteSent(m, now)
 			if !o.toLog {
 				attrs := []any{"hosts", hostsAttr(m.Hosts), "kind", m.Kind}
 				if m.Attempts > 0 {
 					attrs = append(attrs, "attempts", m.Attempts+1)
+				}
+				if len(folded) > 0 {
+					attrs = append(attrs, "folded", len(folded))
 				}
 				o.log.Info("alert sent", attrs...)
 			}
@@ -178,6 +194,7 @@ func (o *outbox) run(ctx context.Context) {
 				wait = backoff
 			}
 			next = now.Add(wait)
+			o.noteFailed(m, now, err, false)
 			o.retry(m, now, next, err, wait)
 
 		case errors.As(err, &apiErr) && apiErr.Refused():
@@ -187,7 +204,8 @@ func (o *outbox) run(ctx context.Context) {
 			// broken config costs one request every 30 s, not a burst, and
 			// the messages made once someone fixes it still go.
 			// The log line says so (kept=, never retry_in=), and when the
-			// next message goes.
+			// next message goes. A refused DOWN is named by the next
+			// message about its hosts (see lostNote).
 			backoff = 0
 			attrs := []any{"err", err.Error(), "hosts", hostsAttr(m.Hosts), "kind", m.Kind, "kept", "failed, not retried"}
 			wait := o.gap
@@ -196,16 +214,26 @@ func (o *outbox) run(ctx context.Context) {
 				attrs = append(attrs, "next_alert_in", wait.String(), "fix", refusalFix)
 			}
 			next = now.Add(wait)
-			o.done(m, now, err.Error())
+			o.done(m, folded, now, err.Error())
+			o.noteFailed(m, now, err, true)
 			o.log.Error("alert delivery failed", attrs...)
 
 		default:
 			// A network error or a 5xx: retried with a capped backoff.
 			backoff = nextBackoff(backoff)
 			next = now.Add(backoff)
+			o.noteFailed(m, now, err, false)
 			o.retry(m, now, next, err, backoff)
 		}
 	}
+}
+
+// fold is the head of the queue as it goes now, with the queue indexes of
+// the messages it stands for besides itself (see foldEnded).
+func (o *outbox) fold(now time.Time) (Message, []int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.foldEnded(now)
 }
 
 // prune deletes the messages sent or given up more than keepSent ago: at
@@ -249,21 +277,36 @@ func (o *outbox) head() (Message, bool) {
 	return o.queue[0], true
 }
 
-// done takes the head off the queue: sent when reason is "", failed else.
-func (o *outbox) done(m Message, now time.Time, reason string) {
-	var err error
-	if m.ID != 0 {
+// done takes the head off the queue, and the messages folded into it
+// (their queue indexes): sent when reason is "", failed else.
+func (o *outbox) done(m Message, folded []int, now time.Time, reason string) {
+	o.mu.Lock()
+	ids := []int64{m.ID}
+	for _, i := range folded {
+		ids = append(ids, o.queue[i].ID)
+	}
+	o.mu.Unlock()
+	for _, id := range ids {
+		if id == 0 {
+			continue
+		}
+		var err error
 		if reason == "" {
-			err = o.store.MarkSent(m.ID, now)
+			err = o.store.MarkSent(id, now)
 		} else {
-			err = o.store.MarkFailed(m.ID, now, reason)
+			err = o.store.MarkFailed(id, now, reason)
+		}
+		if err != nil {
+			// It may go again after a restart: at least once, as promised.
+			o.log.Error("alert state not saved", "err", err)
 		}
 	}
-	if err != nil {
-		// It may go again after a restart: at least once, as promised.
-		o.log.Error("alert state not saved", "err", err)
-	}
 	o.mu.Lock()
+	// Only run takes messages off the queue and commit only appends, so
+	// the indexes still hold.
+	for k := len(folded) - 1; k >= 0; k-- {
+		o.queue = slices.Delete(o.queue, folded[k], folded[k]+1)
+	}
 	o.queue = o.queue[1:]
 	if reason == "" {
 		o.failing, o.retryAt = "", time.Time{}

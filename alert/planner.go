@@ -48,6 +48,7 @@ type planner struct {
 	parents map[string]bool       // hosts named as a parent, so far
 	win     *window               // nil when none is open
 	dirty   map[string]bool       // hosts whose saved record must be written or dropped
+	loc     *time.Location        // for the times in messages
 }
 
 // hostConf is what the config says of a host.
@@ -105,6 +106,7 @@ func newPlanner(window time.Duration, defaults func(string) []time.Duration) *pl
 		dormant:  make(map[string]HostAlert),
 		parents:  make(map[string]bool),
 		dirty:    make(map[string]bool),
+		loc:      time.UTC,
 	}
 }
 
@@ -681,7 +683,7 @@ func (p *planner) flush(now time.Time) []Message {
 		}
 		p.dirty[n.host] = true
 	}
-	return render(downs, reminders, ups, now)
+	return render(downs, reminders, ups, now, p.loc)
 }
 
 // hasDown reports whether an outage began in the window.
@@ -719,14 +721,14 @@ func (n *news) toldUp() *event {
 // downLine renders a host down at the end of the window; what happened
 // before its last DOWN in the window follows in order.
 func (p *planner) downLine(h *hostState, n *news) *line {
-	l := &line{kind: "down", text: downText(h.name, h.address, h.downSince), hosts: []string{h.name},
+	l := &line{kind: "down", text: downText(h.name, h.address, h.downSince, p.loc), hosts: []string{h.name},
 		plain: len(n.events) <= 1, name: h.name, since: h.downSince}
 	earlier := n.events
 	if k := len(earlier); k > 0 && earlier[k-1].down && earlier[k-1].since.Equal(h.downSince) {
 		earlier = earlier[:k-1]
 	}
 	if len(earlier) > 0 {
-		l.text += " (before that: " + history(earlier) + ")"
+		l.text = strings.TrimSuffix(l.text, ")") + "; before that: " + history(earlier, p.loc) + ")"
 	}
 	return l
 }
@@ -745,10 +747,10 @@ func (p *planner) upLine(h *hostState, n *news, now time.Time) *line {
 			e = ev
 			if now.Sub(e.at) >= time.Minute {
 				// Late (owed from before a restart): say when it came back.
-				notes = append(notes, "up since "+stamp(e.at))
+				notes = append(notes, "up since "+stamp(e.at, p.loc))
 			}
 			if rest := n.events[i+1:]; len(rest) > 0 {
-				notes = append(notes, "then: "+history(rest))
+				notes = append(notes, "then: "+history(rest, p.loc))
 			}
 			break
 		}
@@ -761,13 +763,13 @@ func (p *planner) upLine(h *hostState, n *news, now time.Time) *line {
 		}
 		e = n.events[k-1]
 		// The user never heard of this outage: say where it began.
-		notes = append(notes, "down since "+stamp(e.since))
+		notes = append(notes, "down since "+stamp(e.since, p.loc))
 		earlier := n.events[:k-1]
 		if j := len(earlier); j > 0 && earlier[j-1].down {
 			earlier = earlier[:j-1]
 		}
 		if len(earlier) > 0 {
-			notes = append(notes, "before that: "+history(earlier))
+			notes = append(notes, "before that: "+history(earlier, p.loc))
 		}
 	}
 	dur := e.at.Sub(e.since)
@@ -780,14 +782,14 @@ func (p *planner) upLine(h *hostState, n *news, now time.Time) *line {
 }
 
 // history tells events in order: "down 21:04:01, up 21:04:03 after
-// 00:00:02, down 21:04:05".
-func history(events []event) string {
+// 00:00:02, down 21:04:05"; a down is when its outage started.
+func history(events []event, loc *time.Location) string {
 	parts := make([]string, len(events))
 	for i, e := range events {
 		if e.down {
-			parts[i] = "down " + clock(e.at)
+			parts[i] = "down " + clock(e.since, loc) // the outage's start: its first lost probe
 		} else {
-			parts[i] = "up " + clock(e.at) + " after " + FormatOutage(e.at.Sub(e.since))
+			parts[i] = "up " + clock(e.at, loc) + " after " + FormatOutage(e.at.Sub(e.since))
 		}
 	}
 	return strings.Join(parts, ", ")

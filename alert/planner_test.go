@@ -133,7 +133,7 @@ func TestReminderSchedule(t *testing.T) {
 	pl := newPlan(t, nil)
 	pl.down("core-sw1")
 	down := pl.expect(pl.wait(groupWin), "")
-	if want := "🔴 core-sw1 (core-sw1.lan) is DOWN since 2026-11-26 21:04:05 UTC"; down != want {
+	if want := "🔴 core-sw1 (core-sw1.lan) is DOWN since 2026-11-26 21:04:05 UTC (first lost probe)"; down != want {
 		t.Errorf("DOWN message %q, want %q", down, want)
 	}
 
@@ -190,15 +190,19 @@ func TestGroupingStorm(t *testing.T) {
 		pl.now = t0.Add(time.Duration(i) * 100 * time.Millisecond) // spread over 3 s, as probes are
 		pl.down(h)
 	}
-	msg := pl.expect(pl.wait(groupWin), "🔴 30 hosts are DOWN since 2026-11-26 21:04:05 UTC: ")
-	for _, h := range hosts {
-		if !strings.Contains(msg, h) {
-			t.Errorf("the storm message does not name %s", h)
-		}
+	// Issue 10 item 4: one line, the hosts sorted and folded, the span of
+	// their first lost probes.
+	msg := pl.expect(pl.wait(groupWin), "🔴 30 DOWN\n🔴 30 hosts are DOWN since 2026-11-26 21:04:05–21:04:07 UTC (first lost probes): web-00 … web-29")
+	if strings.Count(msg, "\n") != 1 {
+		t.Errorf("the storm takes more than a summary and one line:\n%s", msg)
 	}
 
-	// The 10-minute reminders of the storm come together too.
-	pl.expect(pl.wait(10*time.Minute), "🔴 30 hosts are still down: web-00 for 00:10:00")
+	// The 10-minute reminders of the storm come together too, folded on
+	// the age they share: one line, not thirty.
+	msg = pl.expect(pl.wait(10*time.Minute), "🔴 30 still down\n🔴 30 hosts still down for 00:10:00: web-00 … web-29")
+	if strings.Count(msg, "\n") != 1 {
+		t.Errorf("the reminders take more than a summary and one line:\n%s", msg)
+	}
 
 	// Mixed news: one host up, one new down.
 	pl.wait(time.Minute)
@@ -209,10 +213,26 @@ func TestGroupingStorm(t *testing.T) {
 		t.Errorf("DOWN news not before UP news:\n%s", msg)
 	}
 
-	// All up again at once.
+	// All up again at once: one line per outage length they share, the
+	// shortest first, each list sorted and folded.
 	pl.wait(time.Hour)
 	pl.up(slices.DeleteFunc(slices.Clone(hosts), func(h string) bool { return h == "web-03" })...)
-	pl.expect(pl.wait(groupWin), "🟢 29 hosts are UP again: web-00 after 01:11:")
+	pl.expect(pl.wait(groupWin), "🟢 29 UP\n"+
+		"🟢 10 hosts are UP after 01:11:10: web-20 … web-29\n"+
+		"🟢 10 hosts are UP after 01:11:11: web-10 … web-19\n"+
+		"🟢 9 hosts are UP after 01:11:12: web-00 … web-02, web-04 … web-09")
+
+	// The last reminders of a storm whose ages differ more than a few
+	// ways share one line with the range.
+	pl2 := newPlan(t, nil)
+	for i := range 12 {
+		pl2.now = t0.Add(time.Duration(i) * time.Second)
+		pl2.down(fmt.Sprintf("storm-%d", i+1))
+	}
+	pl2.wait(time.Minute)
+	pl2.now = t0.Add(2 * time.Minute)
+	pl2.up("storm-10", "storm-2", "storm-7", "storm-1", "storm-12", "storm-11")
+	pl2.expect(pl2.wait(groupWin), "🟢 6 hosts are UP again, after 00:01:49 to 00:02:00: storm-1, storm-2, storm-7, storm-10 … storm-12")
 }
 
 // TestFlapInsideOneWindow: DOWN/UP/DOWN inside one window is one line
@@ -225,7 +245,7 @@ func TestFlapInsideOneWindow(t *testing.T) {
 	pl.up("web")
 	pl.now = pl.now.Add(time.Second)
 	pl.down("web")
-	msg := pl.expect(pl.wait(groupWin), "🔴 web (web.lan) is DOWN since 2026-11-26 21:04:08 UTC (before that: down 21:04:05, up 21:04:07 after 00:00:02)")
+	msg := pl.expect(pl.wait(groupWin), "🔴 web (web.lan) is DOWN since 2026-11-26 21:04:08 UTC (first lost probe; before that: down 21:04:05, up 21:04:07 after 00:00:02)")
 	if strings.Count(msg, "web") != 2 || strings.Count(msg, "\n") != 0 {
 		t.Errorf("more than one line for one host:\n%s", msg)
 	}
@@ -250,7 +270,7 @@ func TestFlapInsideOneWindow(t *testing.T) {
 	pl3.up("db")
 	pl3.now = pl3.now.Add(time.Second)
 	pl3.down("db")
-	pl3.expect(pl3.wait(groupWin), "🔴 db (db.lan) is DOWN since 2026-11-26 21:05:06 UTC (before that: up 21:05:05 after 00:01:00)")
+	pl3.expect(pl3.wait(groupWin), "🔴 db (db.lan) is DOWN since 2026-11-26 21:05:06 UTC (first lost probe; before that: up 21:05:05 after 00:01:00)")
 
 	// A told outage that ends, flaps, and ends up: the told outage's
 	// length first, then what followed.
@@ -279,19 +299,19 @@ func TestParents(t *testing.T) {
 	pl.down("db1")
 	pl.now = pl.now.Add(time.Second)
 	pl.down("uplink", "core-sw1", "web")
-	msg := pl.expect(pl.wait(groupWin), "🔴 4 DOWN", "🔴 uplink (uplink.lan) is DOWN since", "└ behind it, unreachable too: db1, core-sw1, web")
+	msg := pl.expect(pl.wait(groupWin), "🔴 4 DOWN", "🔴 uplink (uplink.lan) is DOWN since", "└ behind it, unreachable too: core-sw1, db1, web")
 	if strings.Contains(msg, "db1 (db1.lan)") || strings.Contains(msg, "web (web.lan)") {
 		t.Errorf("a child has a DOWN line of its own:\n%s", msg)
 	}
 
 	// Reminders: the parent's only, naming the children.
-	pl.expect(pl.wait(10*time.Minute), "🔴 uplink has been down for 00:10:00", "└ behind it, still unreachable: db1, core-sw1, web")
+	pl.expect(pl.wait(10*time.Minute), "🔴 uplink has been down for 00:10:00", "└ behind it, still unreachable: core-sw1, db1, web")
 
 	// The parent and one child recover; core-sw1 and, behind it, db1
 	// are still down.
 	pl.wait(5 * time.Minute)
 	pl.up("uplink", "web")
-	pl.expect(pl.wait(groupWin), "🟢 uplink is UP after 00:15:", "└ back with it: web", "└ still down behind it: db1, core-sw1")
+	pl.expect(pl.wait(groupWin), "🟢 uplink is UP after 00:15:", "└ back with it: web", "└ still down behind it: core-sw1, db1")
 
 	// core-sw1 is on its own now: its reminders go on its schedule (the
 	// 10-minute step passed while uplink covered it and is not sent

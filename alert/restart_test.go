@@ -129,7 +129,7 @@ func TestRestartDuringOutage(t *testing.T) {
 	msgs := bot.WaitMessages(t, 5, 5*time.Second)
 
 	want := []string{
-		"🔴 core-sw1 (198.18.0.1) is DOWN since 2026-11-26 21:04:05 UTC",
+		"🔴 core-sw1 (198.18.0.1) is DOWN since 2026-11-26 21:04:05 UTC (first lost probe)",
 		"🔴 core-sw1 has been down for 00:10:00",
 		"🔴 core-sw1 has been down for 00:50:00",
 		"🔴 core-sw1 has been down for 01:00:00 (last reminder: no more until it recovers)",

@@ -104,7 +104,8 @@ func TestTelegramHTMLAndLength(t *testing.T) {
 		pl.p.observe(downAt(name, t0), t0)
 	}
 	for i := range 200 {
-		pl.p.observe(downAt(fmt.Sprintf("host-with-a-rather-long-name-%03d.example.org", i), t0), t0)
+		// Names without digits: a numbered run would fold into "first … last".
+		pl.p.observe(downAt(fmt.Sprintf("host-with-a-rather-long-name-%c%c.example.org", 'a'+i/26, 'a'+i%26), t0), t0)
 	}
 	msgs := pl.p.due(t0.Add(time.Minute))
 	if len(msgs) < 2 {

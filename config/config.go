@@ -120,7 +120,9 @@ func (t Telegram) Enabled() bool { return t.Token != "" && t.ChatID != "" }
 
 // Alerts is the [alerts] section.
 type Alerts struct {
-	GroupWindow time.Duration // default 5s
+	GroupWindow time.Duration  // default 5s
+	Timezone    string         // IANA name for times in messages; "" = the machine's
+	Location    *time.Location // Timezone loaded; nil when Timezone is "" (use time.Local)
 }
 
 // Metrics is the [metrics] section.

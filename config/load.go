@@ -66,6 +66,7 @@ type (
 	}
 	rawAlerts struct {
 		GroupWindow any `toml:"group_window"`
+		Timezone    any `toml:"timezone"`
 	}
 	rawMetrics struct {
 		Listen any `toml:"listen"`

@@ -407,6 +407,18 @@ func TestLoadErrors(t *testing.T) {
 			line: 2, key: "alerts.group_window",
 			want: []string{"group_window must not be negative"},
 		},
+		{ // issue 10 item 7
+			name: "unknown time zone",
+			text: "[alerts]\ngroup_window = \"5s\"\ntimezone = \"Europe/Berln\"\n",
+			line: 3, key: "alerts.timezone",
+			want: []string{`[alerts] timezone "Europe/Berln" is not a time zone`, `"Europe/Berlin"`, "leave it empty"},
+		},
+		{
+			name: "time zone not a string",
+			text: "[alerts]\ntimezone = 1\n",
+			line: 2, key: "alerts.timezone",
+			want: []string{"timezone must be a string"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -692,5 +704,30 @@ func TestOriginWording(t *testing.T) {
 	}
 	if got := OriginConfig.Remedy(""); got != "lives in the config file: remove it there" {
 		t.Errorf("Remedy without a path = %q", got)
+	}
+}
+
+// TestAlertsTimezone covers issue 10 item 7: [alerts] timezone names the
+// zone of the times in messages; empty keeps the machine's (nil Location).
+func TestAlertsTimezone(t *testing.T) {
+	for _, tc := range []struct {
+		text, want string
+	}{
+		{"[alerts]\ntimezone = \"Europe/Berlin\"\n", "Europe/Berlin"},
+		{"[alerts]\ntimezone = \"UTC\"\n", "UTC"},
+		{"[alerts]\ntimezone = \"\"\n", ""},
+		{"", ""},
+	} {
+		c, err := load(writeConfig(t, tc.text, nil), noEnv)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.text, err)
+		}
+		got := ""
+		if c.Alerts.Location != nil {
+			got = c.Alerts.Location.String()
+		}
+		if got != tc.want || c.Alerts.Timezone != tc.want {
+			t.Errorf("%q: timezone %q location %q, want %q", tc.text, c.Alerts.Timezone, got, tc.want)
+		}
 	}
 }

@@ -305,6 +305,9 @@ func (l *loader) telegram(r rawTelegram, c *Config, getenv func(string) string) 
 }
 
 func (l *loader) alerts(r rawAlerts, c *Config) error {
+	if err := l.timezone(r.Timezone, c); err != nil {
+		return err
+	}
 	if r.GroupWindow == nil {
 		return nil
 	}
@@ -317,6 +320,25 @@ func (l *loader) alerts(r rawAlerts, c *Config) error {
 		return l.errorf(f, `group_window must not be negative ("0s" sends each transition on its own)`)
 	}
 	c.Alerts.GroupWindow = d
+	return nil
+}
+
+// timezone reads [alerts] timezone, an IANA zone name for the times in
+// messages; empty keeps the machine's.
+func (l *loader) timezone(v any, c *Config) error {
+	if v == nil {
+		return nil
+	}
+	f := sectionField("alerts", "timezone")
+	s, err := l.str(f, v)
+	if err != nil || s == "" {
+		return err
+	}
+	loc, err := time.LoadLocation(s)
+	if err != nil || strings.EqualFold(s, "local") {
+		return l.errorf(f, `timezone %q is not a time zone this machine knows: use an IANA name such as "Europe/Berlin" or "UTC", or leave it empty for the machine's`, s)
+	}
+	c.Alerts.Timezone, c.Alerts.Location = s, loc
 	return nil
 }
 

@@ -48,8 +48,9 @@ type Monitor struct {
 // next result comes, and the misses were most of Handle's time.
 type host struct {
 	state      State
-	dirty      bool // changed since view was built
-	fails, oks int  // consecutive failures / successes since the last opposite result
+	dirty      bool      // changed since view was built
+	fails, oks int       // consecutive failures / successes since the last opposite result
+	failSince  time.Time // when the first probe of the current failing run was sent
 	lastErr    string
 	counters   Counters // every probe and outage, for metrics; see counters.go
 	samples    ring
@@ -58,6 +59,7 @@ type host struct {
 	cfg       config.Host
 	since     time.Time // when state began
 	downSince time.Time // start of the outage; kept through a pause, zero when none
+	upSince   time.Time // while paused: when the host came up, if it was UP when paused
 	pausedAt  time.Time
 	view      *HostView // last published view; never modified after publication
 	named     bool      // the target is a DNS name, so resolved is worth showing
@@ -80,7 +82,7 @@ func New(clock Clock, hosts []config.Host, saved map[string]Saved) *Monitor {
 		hosts:   make([]*host, 0, len(hosts)),
 		version: 1, // so that the first Snapshot builds every view
 	}
-	now := clock.Now()
+	now := m.now()
 	for _, hc := range hosts {
 		h := m.insert(hc, now)
 		if s, ok := saved[hc.Name]; ok {
@@ -130,6 +132,9 @@ func (m *Monitor) restore(h *host, s Saved, now time.Time) {
 		h.state = Paused
 		h.pausedAt = orNow(s.PausedAt, now)
 		h.since = h.pausedAt
+		if s.State == Up {
+			h.upSince = since
+		}
 	case s.State == Down:
 		h.state = Down
 		h.since = since
@@ -182,6 +187,9 @@ func (m *Monitor) Handle(r probe.Result) (Transition, bool) {
 	}
 	h.samples.push(Lost)
 	h.lastErr = r.Err.Error()
+	if h.fails == 0 {
+		h.failSince = m.sentAt(r)
+	}
 	h.fails++
 	h.oks = 0
 	if h.state != Down && h.fails >= atLeastOne(h.cfg.DownAfter) {
@@ -204,16 +212,37 @@ func (m *Monitor) lookup(id probe.HostID) *host {
 // config defaults: a host must need at least one result to change state.
 func atLeastOne(n int) int { return max(n, 1) }
 
-// goDown moves h (Pending or Up) to Down. The DOWN time is when the verdict
-// was reached, not when the first failed probe was sent.
+// now is the injected clock's time as a wall-clock reading only. Every age
+// (UI timer, reminders, the UP's length, metrics, history) is a difference
+// of instants the monitor hands out; a monotonic reading stops while the
+// machine is suspended or a VM paused, so none is kept.
+func (m *Monitor) now() time.Time { return m.clock.Now().Round(0) }
+
+// sentAt is when r's probe was sent, as a wall-clock reading: the engine's
+// stamp, or now when it has none (or one from the future: a clock step).
+func (m *Monitor) sentAt(r probe.Result) time.Time {
+	now := m.now()
+	if r.At.IsZero() || r.At.After(now) {
+		return now
+	}
+	return r.At.Round(0)
+}
+
+// goDown moves h (Pending or Up) to Down. The transition's At is when the
+// verdict was reached; the outage (DownSince) began when the first probe
+// of the failing run was sent, so its length counts every lost probe.
 func (m *Monitor) goDown(h *host) (Transition, bool) {
-	now := m.clock.Now()
+	now := m.now()
+	start := h.failSince
+	if start.IsZero() || start.After(now) {
+		start = now
+	}
 	t := h.transition(Down, now)
 	t.Reason = h.lastErr
-	t.DownSince = now
-	h.state, h.since, h.downSince = Down, now, now
+	t.DownSince = start
+	h.state, h.since, h.downSince = Down, start, start
 	h.counters.Outages++
-	m.storeErr("record outage start", h, m.storeOutageStarted(h.cfg.Name, now))
+	m.storeErr("record outage start", h, m.storeOutageStarted(h.cfg.Name, start))
 	m.save(h)
 	return t, true
 }
@@ -221,7 +250,7 @@ func (m *Monitor) goDown(h *host) (Transition, bool) {
 // goUp moves h (Pending or Down) to Up; only the end of an outage is a
 // transition.
 func (m *Monitor) goUp(h *host) (Transition, bool) {
-	now := m.clock.Now()
+	now := m.now()
 	from, start := h.state, h.downSince
 	t := h.transition(Up, now)
 	h.state, h.since, h.downSince = Up, now, time.Time{}
@@ -284,9 +313,13 @@ func (m *Monitor) pause(id probe.HostID) (bool, error) {
 	if h.state == Paused {
 		return false, nil
 	}
-	now := m.clock.Now()
+	now := m.now()
 	if h.state != Down {
 		h.downSince = time.Time{}
+	}
+	h.upSince = time.Time{}
+	if h.state == Up {
+		h.upSince = h.since
 	}
 	h.state, h.since, h.pausedAt = Paused, now, now
 	h.fails, h.oks = 0, 0
@@ -295,8 +328,10 @@ func (m *Monitor) pause(id probe.HostID) (bool, error) {
 	return true, nil
 }
 
-// Resume probes a paused host again with fresh counters: it starts Pending,
-// or Down with its original DownSince if it was Down when paused.
+// Resume probes a paused host again with fresh counters. A pause does not
+// erase how long a host has been up or down: a host Down when paused comes
+// back Down with its original DownSince, one Up when paused comes back Up
+// since it first came up; any other starts Pending.
 func (m *Monitor) Resume(id probe.HostID) error {
 	_, err := m.resume(id)
 	return err
@@ -311,12 +346,15 @@ func (m *Monitor) resume(id probe.HostID) (bool, error) {
 	if h.state != Paused {
 		return false, nil
 	}
-	if h.downSince.IsZero() {
-		h.state, h.since = Pending, m.clock.Now()
-	} else {
+	switch {
+	case !h.downSince.IsZero():
 		h.state, h.since = Down, h.downSince
+	case !h.upSince.IsZero():
+		h.state, h.since = Up, h.upSince
+	default:
+		h.state, h.since = Pending, m.now()
 	}
-	h.pausedAt = time.Time{}
+	h.pausedAt, h.upSince = time.Time{}, time.Time{}
 	h.fails, h.oks = 0, 0
 	m.touch(h)
 	m.save(h)
@@ -357,7 +395,7 @@ func (m *Monitor) Add(hc config.Host) (probe.HostID, error) {
 	case hc.Parent != "" && m.byName[hc.Parent] == nil:
 		return 0, fmt.Errorf("add host %q: parent %q: %w", hc.Name, hc.Parent, ErrNoParent)
 	}
-	h := m.insert(hc, m.clock.Now())
+	h := m.insert(hc, m.now())
 	if hc.Origin == config.OriginRuntime && m.store != nil {
 		m.storeErr("save runtime host", h, m.store.AddRuntimeHost(hc))
 	}
@@ -400,6 +438,7 @@ func (m *Monitor) remove(id probe.HostID) (bool, error) {
 		}
 	}
 	m.version++
+	m.closeOutage(h)
 	if m.store != nil {
 		m.storeErr("forget runtime host", h, m.store.RemoveRuntimeHost(h.cfg.Name))
 	}
@@ -438,7 +477,7 @@ func (h *host) spec() probe.Spec {
 // and with no change at all the previous host list itself is reused, so an
 // idle call costs nothing whatever the host count.
 func (m *Monitor) Snapshot() Snapshot {
-	now := m.clock.Now()
+	now := m.now()
 	if m.snapHosts != nil && m.snapVersion == m.version {
 		return Snapshot{At: now, Hosts: m.snapHosts}
 	}
@@ -481,18 +520,30 @@ func (h *host) buildView() *HostView {
 }
 
 // saved is what the store keeps of h. A paused host's State is Down while
-// its outage is open (so a restart, then Resume, continues that outage) and
-// Pending otherwise.
+// its outage is open (so a restart, then Resume, continues that outage), Up
+// since it came up when it was paused UP, and Pending otherwise.
 func (h *host) saved() Saved {
 	s := Saved{State: h.state, Since: h.since, DownSince: h.downSince}
 	if h.state == Paused {
 		s.Paused, s.PausedAt = true, h.pausedAt
 		s.State, s.Since = Pending, h.pausedAt
-		if !h.downSince.IsZero() {
+		switch {
+		case !h.downSince.IsZero():
 			s.State, s.Since = Down, h.downSince
+		case !h.upSince.IsZero():
+			s.State, s.Since = Up, h.upSince
 		}
 	}
 	return s
+}
+
+// closeOutage ends in the store the open outage of a host being removed,
+// at now: no UP will end it, and a host added later under the same name
+// must not inherit an outage that reads as ongoing.
+func (m *Monitor) closeOutage(h *host) {
+	if h.hasOutage() {
+		m.storeErr("record outage end", h, m.storeOutageEnded(h.cfg.Name, h.downSince, m.now()))
+	}
 }
 
 // save writes h's state to the store; called on state changes only.

@@ -75,7 +75,13 @@ func TestStateMachine(t *testing.T) {
 
 			var got []Transition
 			var steps []int
+			runStart := map[int]time.Time{} // step → when its failing run's first probe was sent
+			var start time.Time
 			for i, c := range tc.script {
+				if c == 'x' && (i == 0 || tc.script[i-1] != 'x') {
+					start = t0.Add(time.Duration(i+1) * time.Second)
+				}
+				runStart[i] = start
 				clock.Advance(time.Second)
 				r := okResult(id, 5*time.Millisecond)
 				if c == 'x' {
@@ -106,9 +112,11 @@ func TestStateMachine(t *testing.T) {
 				}
 				switch tr.To {
 				case Down:
-					lastDown = tr.At
-					if !tr.DownSince.Equal(tr.At) || tr.Reason != "timeout" {
-						t.Errorf("DOWN: DownSince %v Reason %q, want %v and %q", tr.DownSince, tr.Reason, tr.At, "timeout")
+					// Issue 10 item 2: the outage starts at the first lost
+					// probe of the run, not at the one that crossed down_after.
+					lastDown = runStart[steps[i]]
+					if !tr.DownSince.Equal(lastDown) || tr.Reason != "timeout" {
+						t.Errorf("DOWN: DownSince %v Reason %q, want %v and %q", tr.DownSince, tr.Reason, lastDown, "timeout")
 					}
 				case Up:
 					wantSince := lastDown
@@ -423,9 +431,9 @@ func TestStoreCalls(t *testing.T) {
 			m.Handle(failResult(1))
 			c.Advance(time.Minute)
 			m.Handle(okResult(1, time.Millisecond))
-		}, []string{
-			"outage-start h 3s", "save h down since=3s down=3s",
-			"outage-end h 3s 1m3s", "save h up since=1m3s",
+		}, []string{ // issue 10 item 2: from the first lost probe (1s), not the third
+			"outage-start h 1s", "save h down since=1s down=1s",
+			"outage-end h 1s 1m3s", "save h up since=1m3s",
 		}},
 		{"pause and resume", func(m *Monitor, c *fakeClock) {
 			for range 3 {
@@ -445,12 +453,41 @@ func TestStoreCalls(t *testing.T) {
 			m.Handle(okResult(1, time.Millisecond))
 			c.Advance(time.Second)
 			m.Pause(1)
-		}, []string{"save h up since=0s", "save h pending since=1s paused=1s"}},
+		}, []string{"save h up since=0s", "save h up since=0s paused=1s"}}, // issue 10 item 2: up-since survives the pause
 		{"runtime hosts", func(m *Monitor, c *fakeClock) {
 			id, _ := m.Add(runtimeHost("rt"))
 			m.Add(hostCfg("notrt", 3, 1))
 			m.Remove(id)
 		}, []string{"add rt", "remove rt"}},
+		// Issue 11 (reading) item 2: removing a host while it is DOWN closes
+		// its outage row, so a host added later under that name does not
+		// show an ongoing outage.
+		{"remove a runtime host while down", func(m *Monitor, c *fakeClock) {
+			id, _ := m.Add(runtimeHost("rt"))
+			c.Advance(time.Second)
+			for range 3 {
+				m.Handle(failResult(id))
+			}
+			c.Advance(time.Minute)
+			m.Remove(id)
+		}, []string{
+			"add rt", "outage-start rt 1s", "save rt down since=1s down=1s",
+			"outage-end rt 1s 1m1s", "remove rt",
+		}},
+		{"remove a runtime host paused while down", func(m *Monitor, c *fakeClock) {
+			id, _ := m.Add(runtimeHost("rt"))
+			for range 3 {
+				m.Handle(failResult(id))
+			}
+			c.Advance(time.Second)
+			m.Pause(id)
+			c.Advance(time.Second)
+			m.Remove(id)
+		}, []string{
+			"add rt", "outage-start rt 0s", "save rt down since=0s down=0s",
+			"save rt down since=0s down=0s paused=1s",
+			"outage-end rt 0s 2s", "remove rt",
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -110,10 +110,13 @@ func (m *Monitor) reload(hosts []config.Host) (ReloadResult, reloadPlan, error) 
 		}
 	}
 
-	now := m.clock.Now()
+	now := m.now()
 	for _, h := range gone {
 		if h.hasOutage() {
 			plan.notices = append(plan.notices, h.notice(NoticeRemoved, h.state, now))
+			if !exists(h.cfg.Name) {
+				m.closeOutage(h)
+			}
 		}
 		m.byID[h.id] = nil
 		if h.state != Paused {

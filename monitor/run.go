@@ -258,7 +258,7 @@ func (r *Runner) pauseOne(id probe.HostID) error {
 	if changed {
 		r.eng.Remove(id)
 		if wasDown {
-			r.notices = append(r.notices, h.notice(NoticePaused, Down, r.m.clock.Now()))
+			r.notices = append(r.notices, h.notice(NoticePaused, Down, r.m.now()))
 		}
 	}
 	return err
@@ -281,7 +281,7 @@ func (r *Runner) resumeOne(id probe.HostID) error {
 		h := r.m.lookup(id)
 		r.eng.Add(h.spec())
 		if h.state == Down {
-			r.notices = append(r.notices, h.notice(NoticeResumed, Paused, r.m.clock.Now()))
+			r.notices = append(r.notices, h.notice(NoticeResumed, Paused, r.m.now()))
 		}
 	}
 	return err
@@ -330,7 +330,7 @@ func (r *Runner) Remove(ctx context.Context, id probe.HostID) error {
 		var notice Transition
 		open := h != nil && h.hasOutage()
 		if open {
-			notice = h.notice(NoticeRemoved, h.state, r.m.clock.Now())
+			notice = h.notice(NoticeRemoved, h.state, r.m.now())
 		}
 		var probed bool
 		if probed, err = r.m.remove(id); probed {

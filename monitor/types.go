@@ -58,8 +58,8 @@ type Transition struct {
 	Resolved  netip.Addr // what a DNS name last resolved to; zero for IP targets and before the first probe
 	Parent    string
 	From, To  State
-	At        time.Time // when the change was decided
-	DownSince time.Time // start of the outage: for To==Down the DOWN time, for To==Up the outage's start
+	At        time.Time // when the change was decided (wall clock, like every instant here)
+	DownSince time.Time // start of the outage: when the first probe of the failing run was sent
 	Restored  bool      // an outage restored from the store at start-up ("host still down"), not a new one
 	Reason    string    // the last probe error, for To==Down
 	Notice    Notice    // NoNotice for a transition; otherwise news about an open outage (see Notice)
@@ -149,8 +149,8 @@ type HostView struct {
 	Resolved netip.Addr // what a DNS name last resolved to; zero for IP targets and before the first probe
 
 	State     State
-	Since     time.Time // when the current state began
-	DownSince time.Time // start of the current outage (zero unless Down)
+	Since     time.Time // when the current state began (for Down, DownSince)
+	DownSince time.Time // start of the current outage, its first lost probe (zero unless Down)
 	PausedAt  time.Time // when paused (zero unless Paused)
 	LastErr   string    // last probe error, "" after a success
 

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"downtime/monitor"
 )
 
 // none stands for a value that does not exist (no reply, no sample).
@@ -45,22 +47,9 @@ func formatLoss(loss float64, sent int) string {
 	return strconv.Itoa(int(pct+0.5)) + "%"
 }
 
-// formatClock renders a duration as HH:MM:SS; hours may pass 24 (the
-// outage length of the alerts, so the two agree).
-func formatClock(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	s := int64(d / time.Second)
-	var b [16]byte
-	out := b[:0]
-	out = appendPad2(out, s/3600)
-	out = append(out, ':')
-	out = appendPad2(out, s/60%60)
-	out = append(out, ':')
-	out = appendPad2(out, s%60)
-	return string(out)
-}
+// formatClock renders an outage length as HH:MM:SS; hours may pass 24. It
+// is monitor.FormatOutage, the one formatter the alerts and the log use too.
+func formatClock(d time.Duration) string { return monitor.FormatOutage(d) }
 
 // formatAge renders how long a host has been up: HH:MM:SS under a day,
 // "3d 04:10" after.
