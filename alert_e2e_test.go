@@ -247,8 +247,8 @@ func TestTelegramSetupCommands(t *testing.T) {
 		{"cut", &fakebot.Cut, [3]string{e2eToken, "4242", bot.URL}, "test", 1, []string{"cannot reach the Bot API"}},
 		{"unreachable", nil, [3]string{e2eToken, "4242", deadURL}, "test", 1, []string{"cannot reach the Bot API at " + deadURL, "connection refused"}},
 		{"unreachable chat-id", nil, [3]string{e2eToken, "", deadURL}, "chat-id", 1, []string{"cannot reach the Bot API"}},
-		{"no chat_id", nil, [3]string{e2eToken, "", bot.URL}, "test", 2, []string{"no chat_id", "telegram chat-id"}},
-		{"no token", nil, [3]string{"", "4242", bot.URL}, "test", 2, []string{"no bot token", "@BotFather"}},
+		{"no chat_id", nil, [3]string{e2eToken, "", bot.URL}, "test", 78, []string{"no chat_id", "telegram chat-id"}},
+		{"no token", nil, [3]string{"", "4242", bot.URL}, "test", 78, []string{"no bot token", "@BotFather"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.fault != nil {

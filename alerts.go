@@ -52,7 +52,7 @@ func setupAlerts(a *app) error {
 		a.log.Info("telegram off: alerts are written to this log", "why", telegramOffReason(cfg.Telegram))
 	}
 	if a.store != nil {
-		opts.Store = a.store
+		opts.Store = alertStore{Store: a.store, state: &a.state}
 		open, err := openOutages(a)
 		if err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -40,6 +41,10 @@ type app struct {
 	snapshots func(ctx context.Context, ch <-chan monitor.Snapshot)
 	// alerts is the alert dispatcher (alerts.go); nil until setupAlerts.
 	alerts *alert.Dispatcher
+	// state says whether the state file keeps what happens (statewatch.go).
+	state stateHealth
+	// logw queues log lines for the output, which may stall (logwriter.go).
+	logw *logWriter
 }
 
 // onTransition adds a consumer of transitions.
@@ -53,7 +58,11 @@ func (a *app) addService(f func(ctx context.Context) error) { a.services = appen
 // newApp opens the state file, restores runtime hosts and saved states, and
 // builds the engine and the monitor. The caller closes a.store.
 func newApp(o *options, cfg *config.Config, logw io.Writer) (*app, error) {
-	a := &app{opts: o, cfg: cfg, log: newLogger(o.logFormat, logw), statePath: "off"}
+	a := &app{opts: o, cfg: cfg, logw: newLogWriter(logw, logBuffer), statePath: "off"}
+	a.log = newLogger(o.logFormat, a.logw)
+	a.logw.notice = func(n uint64) { // set before the first line: see logWriter.run
+		a.log.Warn("log lines dropped", "lines", n, "why", "the log's reader did not keep up (alerts never wait for it)")
+	}
 	saved := map[string]monitor.Saved{}
 	if !o.noState {
 		path := o.statePath
@@ -109,7 +118,10 @@ func newApp(o *options, cfg *config.Config, logw io.Writer) (*app, error) {
 	a.engine = eng
 	a.mon = monitor.New(realClock{}, cfg.Hosts, saved)
 	if a.store != nil {
-		a.mon.SetStore(a.store, func(err error) { a.log.Error("state not saved", "err", err) })
+		a.mon.SetStore(a.store, func(err error) {
+			a.state.fail(err.Error())
+			a.log.Error("state not saved", "err", err)
+		})
 	}
 	a.runner = monitor.NewRunner(a.mon, eng, monitor.RunnerOptions{})
 	a.onTransition(transitionLogger(a.log))
@@ -126,6 +138,7 @@ func (a *app) close() {
 	if a.releaseState != nil {
 		a.releaseState()
 	}
+	a.logw.Close()
 }
 
 // run runs everything until ctx is cancelled and every part has stopped.
@@ -177,36 +190,40 @@ func (a *app) run(ctx context.Context) error {
 }
 
 // setupServices plugs in what runs beside the monitor: alerts, metrics,
-// the heartbeat and, when reloadOnHUP, the SIGHUP reload (the UI takes
+// the heartbeat and, when hup is not nil, the SIGHUP reload (the UI takes
 // SIGHUP as the terminal going away and reloads with its r key instead).
-func (a *app) setupServices(reloadOnHUP bool) error {
+func (a *app) setupServices(hup <-chan os.Signal) error {
 	if err := setupAlerts(a); err != nil {
 		return err
 	}
 	if err := setupMetrics(a, a.alertStats()); err != nil {
 		return err
 	}
-	if reloadOnHUP {
-		setupReload(a)
+	if hup != nil {
+		setupReload(a, hup)
 	}
 	setupHeartbeat(a)
+	a.setupStateWatch()
 	return nil
 }
 
 // logStarted writes the start line.
 func (a *app) logStarted(extra ...any) {
 	attrs := []any{"hosts", len(a.cfg.Hosts), "icmp", a.engine.Mode(), "state", a.statePath, "telegram", onOff(a.cfg.Telegram.Enabled())}
+	if why := a.state.problem(); why != "" {
+		attrs = append(attrs, "warning", "state not saved: "+why)
+	}
 	a.log.Info("monitor started", append(attrs, extra...)...)
 }
 
 // monitorHosts is headless mode: run until ctx is cancelled.
-func monitorHosts(ctx context.Context, o *options, cfg *config.Config, stdout, stderr io.Writer) int {
+func monitorHosts(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Config, stdout, stderr io.Writer) int {
 	a, err := newApp(o, cfg, stdout)
 	if err != nil {
 		return reportError(stderr, err)
 	}
 	defer a.close()
-	if err := a.setupServices(true); err != nil {
+	if err := a.setupServices(hup); err != nil {
 		return reportError(stderr, err)
 	}
 	a.logStarted()

@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -23,11 +25,15 @@ import (
 // version is stamped at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-// Exit codes of the contract.
+// Exit codes of the contract. A config error is sysexits' EX_CONFIG, a
+// status Go's runtime never uses (it exits 2 on a panic or a fatal error),
+// so that systemd's RestartPreventExitStatus=78 stops a broken config's
+// restart loop and still restarts a crashed monitor.
 const (
 	exitOK      = 0
 	exitFailure = 1
 	exitUsage   = 2
+	exitConfig  = 78
 )
 
 // usageError is bad command-line usage: exit code 2.
@@ -53,12 +59,15 @@ type options struct {
 
 // usageText heads the --help output.
 const usageText = `Usage: downtime [flags] [target ...]
-       downtime check-config -c PATH
+       downtime check-config -c PATH       validate; exit 0, or 78 when invalid
        downtime telegram chat-id -c PATH   list the chats that wrote to the bot
        downtime telegram test -c PATH      send a test message
 
 Watch hosts and say when one stops answering. A target is an IP, a DNS name,
 tcp://host:port or a CIDR (at most 4096 addresses).
+
+Exit status: 0 normal end (q, SIGINT, SIGTERM), 78 bad config or target,
+2 bad usage, 1 any other failure. Headless, SIGHUP reloads the config.
 
 Flags:
 `
@@ -217,8 +226,11 @@ func osaDistance(a, b string) int {
 	return d[len(a)][len(b)]
 }
 
-// run is the whole program; main only adds the signal context and exit.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// run is the whole program; main only adds the signals and the exit. ctx
+// ends on SIGINT and SIGTERM; hup receives the SIGHUPs caught since main's
+// first instruction: headless they reload the config once the monitor
+// runs, with the UI they end it (the terminal went away).
+func run(ctx context.Context, hup <-chan os.Signal, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "help" {
 		if len(args) > 1 && args[1] == "telegram" {
 			fmt.Fprint(stdout, telegramUsage)
@@ -229,9 +241,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitOK
 	}
 	if len(args) > 0 && args[0] == "check-config" {
-		return checkConfig(args[1:], stdin, stdout, stderr)
+		signal.Reset(syscall.SIGHUP) // a one-shot command ends on a hang-up
+		return checkConfig(ctx, args[1:], stdin, stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "telegram" {
+		signal.Reset(syscall.SIGHUP)
 		return telegramCmd(ctx, args[1:], stdin, stdout, stderr)
 	}
 	o, _, err := parseFlags("downtime", args, stdout)
@@ -246,26 +260,62 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stdout, "downtime %s\n", version)
 		return exitOK
 	}
-	cfg, err := loadConfig(o, o.keepStdin(stdin))
+	cfg, err := loadConfigCtx(ctx, o, o.keepStdin(stdin))
+	if errors.Is(err, errInterrupted) {
+		fmt.Fprintf(stderr, "downtime: %v\n", err)
+		return exitOK
+	}
 	if err != nil {
 		return reportError(stderr, err)
 	}
 	if o.noUI {
-		return monitorHosts(ctx, o, cfg, stdout, stderr)
+		return monitorHosts(ctx, hup, o, cfg, stdout, stderr)
 	}
-	return runUI(ctx, o, cfg, stdin, stdout, stderr)
+	return runUI(ctx, hup, o, cfg, stdin, stdout, stderr)
 }
 
-// reportError prints err and picks the exit code: 2 for usage and config
-// errors, 1 for anything else.
+// reportError prints err and picks the exit code (see exitCode).
 func reportError(stderr io.Writer, err error) int {
 	fmt.Fprintf(stderr, "downtime: %v\n", err)
+	return exitCode(err)
+}
+
+// exitCode is 78 for a config error, 2 for bad usage, 1 for anything else.
+func exitCode(err error) int {
 	var cerr *config.Error
 	var uerr *usageError
-	if errors.As(err, &cerr) || errors.As(err, &uerr) {
+	switch {
+	case errors.As(err, &cerr):
+		return exitConfig
+	case errors.As(err, &uerr):
 		return exitUsage
 	}
 	return exitFailure
+}
+
+// errInterrupted is a SIGINT or SIGTERM that came while the config was
+// being read.
+var errInterrupted = errors.New("interrupted while reading the config and targets")
+
+// loadConfigCtx is loadConfig that gives up when ctx ends: a target file
+// on a FIFO or a terminal may never end, and SIGINT and SIGTERM must still
+// stop the program.
+func loadConfigCtx(ctx context.Context, o *options, stdin io.Reader) (*config.Config, error) {
+	type loaded struct {
+		cfg *config.Config
+		err error
+	}
+	done := make(chan loaded, 1)
+	go func() {
+		cfg, err := loadConfig(o, stdin)
+		done <- loaded{cfg, err}
+	}()
+	select {
+	case l := <-done:
+		return l.cfg, l.err
+	case <-ctx.Done():
+		return nil, errInterrupted
+	}
 }
 
 // loadConfig reads the config file (explicit, or ./downtime.toml when it
@@ -315,8 +365,8 @@ func addTargetFile(cfg *config.Config, name string, stdin io.Reader) error {
 }
 
 // checkConfig is `downtime check-config -c PATH`: validate and print the
-// resolved host list; exit 0 when valid, 2 when not.
-func checkConfig(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// resolved host list; exit 0 when valid, 78 when not (2 for bad usage).
+func checkConfig(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	o, _, err := parseFlags("downtime check-config", args, stdout)
 	if errors.Is(err, pflag.ErrHelp) {
 		return exitOK
@@ -325,10 +375,10 @@ func checkConfig(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "downtime check-config: %v\n", err)
 		return exitUsage
 	}
-	cfg, err := loadConfig(o, stdin)
+	cfg, err := loadConfigCtx(ctx, o, stdin)
 	if err != nil {
 		fmt.Fprintf(stderr, "downtime check-config: %v\n", err)
-		return exitUsage
+		return exitCode(err)
 	}
 	if len(cfg.Hosts) == 0 {
 		// What a run would watch (it adds the hosts added at runtime, kept

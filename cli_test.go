@@ -11,7 +11,7 @@ import (
 func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr strings.Builder
-	code := run(context.Background(), args, strings.NewReader(stdin), &stdout, &stderr)
+	code := run(context.Background(), nil, args, strings.NewReader(stdin), &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
 }
 

@@ -11,9 +11,15 @@ import (
 )
 
 func main() {
-	oneProcessor()
+	// Signals are caught first of all: a SIGHUP (systemctl reload) or a
+	// SIGTERM while the config or a large state file loads must not kill
+	// the monitor with the default action. Headless, a SIGHUP waits in hup
+	// until the monitor runs, then reloads.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	oneProcessor()
+	code := run(ctx, hup, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }

@@ -178,27 +178,30 @@ func writeFile(t *testing.T, path, text string) string {
 	return path
 }
 
-func TestUsageAndConfigErrorsExit2(t *testing.T) {
+// Config errors exit 78 (EX_CONFIG), bad usage 2 (issue 11 attack 3: Go's
+// runtime exits 2 on a panic, which the unit must restart).
+func TestUsageAndConfigErrorsExitCodes(t *testing.T) {
 	dir := t.TempDir()
 	bad := writeFile(t, filepath.Join(dir, "hosts.toml"), "[defaults]\ninterval = \"1s\"\n\n[[host]]\nname = \"db1\"\naddress = \"198.18.0.7\"\nparent = \"core\"\n")
 	tests := []struct {
 		name  string
 		args  []string
+		code  int
 		wants []string
 	}{
-		{"missing parent", []string{"--no-ui", "-c", bad}, []string{"hosts.toml", "line 7", `parent "core" does not exist`}},
-		{"check-config", []string{"check-config", "-c", bad}, []string{"hosts.toml", "line 7", "parent"}},
-		{"bad flag", []string{"--no-ui", "--frobnicate"}, []string{"unknown flag: --frobnicate"}},
-		{"bad log format", []string{"--no-ui", "--log-format", "xml"}, []string{"--log-format", "text or json"}},
-		{"CIDR too large", []string{"--no-ui", "--no-state", "198.18.0.0/16"}, []string{"198.18.0.0/16", "4096"}},
-		{"bad target", []string{"--no-ui", "--no-state", "tcp://host"}, []string{"tcp://host", "port"}},
-		{"missing target file", []string{"--no-ui", "--no-state", "-f", filepath.Join(dir, "nope.txt")}, []string{"nope.txt"}},
+		{"missing parent", []string{"--no-ui", "-c", bad}, 78, []string{"hosts.toml", "line 7", `parent "core" does not exist`}},
+		{"check-config", []string{"check-config", "-c", bad}, 78, []string{"hosts.toml", "line 7", "parent"}},
+		{"bad flag", []string{"--no-ui", "--frobnicate"}, 2, []string{"unknown flag: --frobnicate"}},
+		{"bad log format", []string{"--no-ui", "--log-format", "xml"}, 2, []string{"--log-format", "text or json"}},
+		{"CIDR too large", []string{"--no-ui", "--no-state", "198.18.0.0/16"}, 78, []string{"198.18.0.0/16", "4096"}},
+		{"bad target", []string{"--no-ui", "--no-state", "tcp://host"}, 78, []string{"tcp://host", "port"}},
+		{"missing target file", []string{"--no-ui", "--no-state", "-f", filepath.Join(dir, "nope.txt")}, 2, []string{"nope.txt"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, _, stderr := runOnce(t, dir, "", tt.args...)
-			if code != 2 {
-				t.Errorf("exit %d, want 2; stderr: %s", code, stderr)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr: %s", code, tt.code, stderr)
 			}
 			for _, w := range tt.wants {
 				if !strings.Contains(stderr, w) {
@@ -213,8 +216,8 @@ func TestCheckConfigPrintsResolvedHosts(t *testing.T) {
 	dir := t.TempDir()
 	targets := writeFile(t, filepath.Join(dir, "more.txt"), "# lab\n198.18.4.0/30\ntcp://127.0.0.1:22  # ssh\n")
 	code, stdout, stderr := runOnce(t, dir, "", "check-config", "-c", filepath.Join(dir, "none.toml"))
-	if code != 2 || !strings.Contains(stderr, "none.toml") {
-		t.Fatalf("missing -c file: exit %d, stderr %q; want 2 naming the file", code, stderr)
+	if code != 78 || !strings.Contains(stderr, "none.toml") {
+		t.Fatalf("missing -c file: exit %d, stderr %q; want 78 naming the file", code, stderr)
 	}
 	code, stdout, stderr = runOnce(t, dir, "127.0.0.3\n", "check-config", "-f", targets, "-f", "-", "127.0.0.2")
 	if code != 0 {

@@ -27,9 +27,10 @@ func setupMetrics(a *app, alerts metrics.AlertStats) error {
 		return nil
 	}
 	reg, err := metrics.NewRegistry(metrics.NewCollector(a.runner, metrics.Options{
-		Alerts:  alerts,
-		Engine:  a.engine,
-		Version: version,
+		Alerts:     alerts,
+		Engine:     a.engine,
+		LogDropped: a.logw.Dropped,
+		Version:    version,
 	}))
 	if err != nil {
 		return err

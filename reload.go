@@ -6,29 +6,25 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 
 	"downtime/config"
 	"downtime/monitor"
 )
 
-// setupReload makes SIGHUP reload the config (see app.reload). The signal
-// is caught from here on, so a SIGHUP that comes before the monitor runs
-// waits for it instead of killing the process.
-func setupReload(a *app) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
+// setupReload makes each SIGHUP on hup reload the config (see
+// app.reload). main catches the signal from its first instruction, so a
+// SIGHUP that comes before the monitor runs waits for it instead of
+// killing the process.
+func setupReload(a *app, hup <-chan os.Signal) {
 	a.addService(func(ctx context.Context) error {
-		defer signal.Stop(hup)
 		for {
 			select {
 			case <-ctx.Done():
 				return nil
 			case <-hup:
-				a.reload()
+				a.reloadCtx(ctx)
 			}
 		}
 	})
@@ -47,12 +43,16 @@ func setupReload(a *app) {
 // need a restart; a reload that changes them says so.
 //
 // SIGHUP calls it; the UI's reload key may call it too, from any goroutine.
-func (a *app) reload() (monitor.ReloadResult, error) {
+func (a *app) reload() (monitor.ReloadResult, error) { return a.reloadCtx(context.Background()) }
+
+// reloadCtx is reload that gives up when ctx ends (a target file on a FIFO
+// that nobody writes must not hold up the shutdown).
+func (a *app) reloadCtx(ctx context.Context) (monitor.ReloadResult, error) {
 	// SIGHUP and the UI's r key may overlap: one reload at a time keeps the
 	// monitor and the alert path on the same host set.
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
-	cfg, res, err := a.reloadHosts(context.Background())
+	cfg, res, err := a.reloadHosts(ctx)
 	if err != nil {
 		a.log.Error("reload failed", "err", err)
 		return res, err
@@ -66,7 +66,7 @@ func (a *app) reload() (monitor.ReloadResult, error) {
 
 // reloadHosts loads the config and hands its hosts to the monitor.
 func (a *app) reloadHosts(ctx context.Context) (*config.Config, monitor.ReloadResult, error) {
-	cfg, err := loadConfig(a.opts, a.opts.stdinAgain())
+	cfg, err := loadConfigCtx(ctx, a.opts, a.opts.stdinAgain())
 	if err != nil {
 		return nil, monitor.ReloadResult{}, err
 	}

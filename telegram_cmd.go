@@ -31,7 +31,7 @@ DOWNTIME_TELEGRAM_TOKEN.
 
 // telegramCmd is `downtime telegram chat-id|test -c PATH`: the set-up
 // helpers. Exit 0 when Telegram answered as hoped, 1 when it did not (the
-// reason in words), 2 for bad usage or config.
+// reason in words), 2 for bad usage, 78 for a config error.
 func telegramCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, telegramUsage)
@@ -56,10 +56,10 @@ func telegramCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitUsage
 	}
-	cfg, err := loadConfig(o, stdin)
+	cfg, err := loadConfigCtx(ctx, o, stdin)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return exitUsage
+		return exitCode(err)
 	}
 	if path, bad := cfg.TokenFileWorldReadable(); bad {
 		fmt.Fprintf(stderr, "%s: warning: %s holds the bot token and other users may read it (chmod 600 %s)\n", name, path, path)
@@ -75,7 +75,7 @@ func telegramCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	}
 	if t.Token == "" {
 		fmt.Fprintf(stderr, "%s: no bot token: set [telegram] token or token_file in the config (-c PATH), or %s. Create a bot with @BotFather in Telegram to get one.\n", name, config.EnvToken)
-		return exitUsage
+		return exitConfig
 	}
 	tg := alert.NewTelegram(t, nil)
 	ctx, cancel := context.WithTimeout(ctx, telegramTimeout)
@@ -85,11 +85,11 @@ func telegramCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	}
 	if t.ChatID == "" {
 		fmt.Fprintf(stderr, "%s: no chat_id in [telegram]: run \"downtime telegram chat-id%s\" to find it\n", name, configFlag(cfg))
-		return exitUsage
+		return exitConfig
 	}
 	if err := tg.Validate(); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return exitUsage
+		return exitConfig
 	}
 	return sendTest(ctx, name, t.Token, tg, cfg, stdout, stderr)
 }

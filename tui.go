@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -32,7 +32,7 @@ const logRotateSize = 10 << 20
 // runUI is the full-screen mode: the monitor runs as in headless mode, its
 // snapshots feed the UI, and the log lines go to a file, never the screen.
 // q, ctrl+c, SIGINT and SIGTERM end it with exit 0.
-func runUI(ctx context.Context, o *options, cfg *config.Config, stdin io.Reader, stdout, stderr io.Writer) int {
+func runUI(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Config, stdin io.Reader, stdout, stderr io.Writer) int {
 	out, ok := stdout.(*os.File)
 	if !ok || !term.IsTerminal(out.Fd()) {
 		fmt.Fprintln(stderr, "downtime: the terminal UI needs a terminal on standard output; run with --no-ui for log lines")
@@ -56,16 +56,13 @@ func runUI(ctx context.Context, o *options, cfg *config.Config, stdin io.Reader,
 	defer a.close()
 	// Here SIGHUP means the terminal hung up, and the UI quits, as
 	// full-screen programs do. The UI's "r" key reloads.
-	if err := a.setupServices(false); err != nil {
+	if err := a.setupServices(nil); err != nil {
 		return reportError(stderr, err)
 	}
 	a.logStarted("ui", "on")
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	go func() {
 		select {
 		case <-hup:
@@ -165,6 +162,7 @@ func uiAlertStatus(a *app) ui.AlertStatus {
 		// DOWN lines, reminders and a storm's summary with hosts down
 		// start with the red mark (alert/message.go).
 		st.LastDown = strings.HasPrefix(s.Last, "🔴")
+		st.StateNotSaved = a.state.problem() != ""
 		return st
 	})
 }
@@ -194,10 +192,15 @@ func watchingDefaults(cfg *config.Config) bool {
 }
 
 // uiLogPath is where the logs go while the UI is up: next to the state
-// file, or, with --no-state, in the temporary directory.
+// file, or, with --no-state, in a directory only this user can enter
+// (privateDir).
 func uiLogPath(o *options) (string, error) {
 	if o.noState {
-		return filepath.Join(os.TempDir(), fmt.Sprintf("downtime-%d.log", os.Getuid())), nil
+		dir, err := privateDir()
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(dir, logFileName), nil
 	}
 	path := o.statePath
 	if path == "" {
@@ -209,8 +212,45 @@ func uiLogPath(o *options) (string, error) {
 	return filepath.Join(filepath.Dir(path), logFileName), nil
 }
 
+// privateDir is $XDG_RUNTIME_DIR/downtime, or else $TMPDIR/downtime-UID,
+// each used only when it is a real directory (not a symlink) owned by this
+// user with mode 0700; failing that, a new directory with a random name.
+// The log is then never opened by a name someone else could have planted
+// (a symlink in /tmp that makes root clobber a file of its choosing).
+func privateDir() (string, error) {
+	var candidates []string
+	if rt := os.Getenv("XDG_RUNTIME_DIR"); rt != "" && filepath.IsAbs(rt) {
+		candidates = append(candidates, filepath.Join(rt, "downtime"))
+	}
+	candidates = append(candidates, filepath.Join(os.TempDir(), fmt.Sprintf("downtime-%d", os.Getuid())))
+	for _, dir := range candidates {
+		if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if ownedPrivateDir(dir) {
+			return dir, nil
+		}
+	}
+	dir, err := os.MkdirTemp("", "downtime-")
+	if err != nil {
+		return "", fmt.Errorf("create a private directory for the log: %w (pass --state PATH to keep the log next to it)", err)
+	}
+	return dir, nil
+}
+
+// ownedPrivateDir reports whether dir is a directory, not a symlink, of
+// this user's with no access for anyone else.
+func ownedPrivateDir(dir string) bool {
+	fi, err := os.Lstat(dir)
+	if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Getuid()
+}
+
 // openLogFile opens the log for appending (0600: it names the hosts),
-// moving a large one aside first.
+// moving a large one aside first. It never follows a symlink at path.
 func openLogFile(path string) (*os.File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create directory for log file %s: %w", path, err)
@@ -220,7 +260,10 @@ func openLogFile(path string) (*os.File, error) {
 			return nil, fmt.Errorf("rotate log file %s: %w", path, err)
 		}
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, 0o600)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("open log file %s: it is a symlink, which downtime does not follow (remove it, or pass --no-ui to log to standard output)", path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open log file %s: %w (pass --no-ui to log to standard output)", path, err)
 	}

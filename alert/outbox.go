@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"downtime/config"
 )
 
 // Delivery timing. Telegram allows a chat about one message a second and a
@@ -17,8 +19,11 @@ const (
 	backoffFirst = time.Second      // the first retry after a network error or a 5xx
 	backoffMax   = 30 * time.Second // retries never wait longer, so a message arrives within this of Telegram's return
 	holdOff      = 30 * time.Second // after a refusal of the bot or chat, before the next message
-	keepSent     = 30 * 24 * time.Hour
-	pruneEvery   = 24 * time.Hour // while running: in memory (--no-state) sent messages would pile up
+	// MaxRetryAfter is the longest a 429's retry_after holds the outbox: a
+	// Bot API that asks for an hour (or forever) does not silence alerts.
+	MaxRetryAfter = 5 * time.Minute
+	keepSent      = 30 * 24 * time.Hour
+	pruneEvery    = 24 * time.Hour // while running: in memory (--no-state) sent messages would pile up
 )
 
 // outbox delivers messages in the order they were made, at least once.
@@ -72,6 +77,18 @@ func newOutbox(st Store, n Notifier, clk Clock, log *slog.Logger, toLog bool, lo
 	pending, err := st.PendingOutbox()
 	if err != nil {
 		return nil, fmt.Errorf("read the alert outbox: %w", err)
+	}
+	if toLog && len(pending) > 0 {
+		// Made for Telegram by an earlier run: they stay in the outbox
+		// for a start with Telegram configured (a missing token file or
+		// environment must not turn them into log lines marked sent).
+		what := fmt.Sprintf("%d alerts wait", len(pending))
+		if len(pending) == 1 {
+			what = "1 alert waits"
+		}
+		log.Warn(what+" for Telegram, which is not configured", "queued", len(pending),
+			"fix", "set [telegram] token and chat_id (or "+config.EnvToken+") and restart: they go out then")
+		return o, nil
 	}
 	o.queue = pending
 	return o, nil
@@ -192,6 +209,10 @@ func (o *outbox) run(ctx context.Context) {
 			if wait <= 0 {
 				backoff = nextBackoff(backoff)
 				wait = backoff
+			}
+			if wait > MaxRetryAfter {
+				o.log.Warn("telegram asked to wait longer than the ceiling: retrying sooner", "retry_after", wait.String(), "ceiling", MaxRetryAfter.String())
+				wait = MaxRetryAfter
 			}
 			next = now.Add(wait)
 			o.noteFailed(m, now, err, false)

@@ -117,7 +117,8 @@ func (e *NetError) Is(target error) bool { return target == ErrOutcomeUnknown &&
 type Telegram struct {
 	token    secret
 	chatID   string
-	apiURL   string
+	apiURL   string // as shown: credentials in it replaced (config.RedactURL)
+	userinfo string // the credentials of api_url ("user:pass"), kept out of errors
 	endpoint string // the library's format: {api_url}/bot%s/%s
 	client   *http.Client
 }
@@ -132,10 +133,15 @@ func NewTelegram(cfg config.Telegram, client *http.Client) *Telegram {
 	if api == "" {
 		api = config.DefaultAPIURL
 	}
+	var userinfo string
+	if u, err := url.Parse(api); err == nil && u.User != nil {
+		userinfo = u.User.String()
+	}
 	return &Telegram{
 		token:    secret(cfg.Token),
 		chatID:   cfg.ChatID,
-		apiURL:   api,
+		apiURL:   config.RedactURL(api),
+		userinfo: userinfo,
 		endpoint: strings.ReplaceAll(api, "%", "%%") + "/bot%s/%s",
 		client:   client,
 	}
@@ -174,7 +180,7 @@ func (t *Telegram) Validate() error {
 	if _, _, err := t.chat(); err != nil {
 		return err
 	}
-	u, err := url.Parse(t.apiURL)
+	u, err := url.Parse(strings.ReplaceAll(strings.TrimSuffix(t.endpoint, "/bot%s/%s"), "%%", "%"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("telegram: api_url %q is not an http(s) URL", t.apiURL)
 	}
@@ -184,7 +190,8 @@ func (t *Telegram) Validate() error {
 // ChatID is the chat messages go to.
 func (t *Telegram) ChatID() string { return t.chatID }
 
-// APIURL is the Bot API server's base URL (never with the token).
+// APIURL is the Bot API server's base URL (never with the token, nor the
+// credentials it may hold).
 func (t *Telegram) APIURL() string { return t.apiURL }
 
 // Group reports whether the chat is a group or a channel (a negative id or
@@ -347,12 +354,17 @@ func (t *Telegram) classify(method string, err error, d *doer) error {
 			code = status
 		}
 		desc := t.redact(tgErr.Message)
-		if desc == "" {
+		switch {
+		case desc == "" && code == http.StatusOK:
+			desc = `answered {"ok":false} without a description`
+		case desc == "":
 			desc = http.StatusText(code)
 		}
 		return &APIError{
 			Method: method, Code: code, Description: desc,
-			RetryAfter: time.Duration(tgErr.RetryAfter) * time.Second,
+			// Bounded so that a huge retry_after cannot overflow (the
+			// outbox applies its own ceiling).
+			RetryAfter: time.Duration(min(max(tgErr.RetryAfter, 0), 1<<30)) * time.Second,
 			MigrateTo:  tgErr.MigrateToChatID,
 		}
 	}
@@ -378,8 +390,18 @@ func (t *Telegram) classify(method string, err error, d *doer) error {
 	return &NetError{Method: method, Msg: t.redact(err.Error()), MaybeSent: d.wrote.Load()}
 }
 
-// redact removes the token from s, in every spelling a URL may give it.
-func (t *Telegram) redact(s string) string { return t.token.redact(s) }
+// redact removes the token from s, in every spelling a URL may give it,
+// and the credentials of api_url.
+func (t *Telegram) redact(s string) string {
+	s = t.token.redact(s)
+	if t.userinfo != "" {
+		s = strings.ReplaceAll(s, t.userinfo, config.RedactedCredentials)
+		if _, pass, ok := strings.Cut(t.userinfo, ":"); ok && len(pass) >= 4 {
+			s = strings.ReplaceAll(s, pass, config.RedactedCredentials)
+		}
+	}
+	return s
+}
 
 // Format prints a Telegram without its token, whatever the verb.
 func (t *Telegram) Format(f fmt.State, verb rune) {

@@ -93,7 +93,7 @@ func (c *Config) telegramState() string {
 	case t.Enabled():
 		s := "on, chat_id " + t.ChatID
 		if t.APIURL != DefaultAPIURL {
-			s += ", api_url " + t.APIURL
+			s += ", api_url " + RedactURL(t.APIURL)
 		}
 		return s
 	case t.Token == "" && t.ChatID == "":

@@ -6,7 +6,7 @@ import (
 )
 
 // Error is a problem in the config file, a target or a target file. The
-// program exits 2 on it (find it with errors.As).
+// program exits 78 (EX_CONFIG) on it (find it with errors.As).
 type Error struct {
 	File string // the config or target file as given; "" for command-line targets
 	Line int    // 1-based; 0 when unknown

@@ -313,8 +313,10 @@ func (c *Config) newHost(t probe.Target, addr, name string, origin Origin) Host 
 	}
 }
 
-// checkName checks a host name: not empty, and no control characters, which
-// would break the table and log lines.
+// checkName checks a host name: not empty, no control characters, which
+// would break the table and log lines, and no format characters (U+202E
+// right-to-left override, zero-width spaces and joiners), which make two
+// different names look the same.
 func checkName(name string) error {
 	if name == "" {
 		return errors.New("name is empty")
@@ -322,6 +324,9 @@ func checkName(name string) error {
 	for _, r := range name {
 		if unicode.IsControl(r) {
 			return fmt.Errorf("name %q contains a control character (names are shown in the table and in alerts)", name)
+		}
+		if unicode.Is(unicode.Cf, r) {
+			return fmt.Errorf("name %q contains the invisible format character %U (it makes names look alike; type the name again without it)", name, r)
 		}
 	}
 	return nil

@@ -77,7 +77,7 @@ func scanKeyLines(src string) keyLines {
 			s.i++
 			path := join(table, strings.Join(keys, "."))
 			s.record(path, line)
-			s.value(path)
+			s.value(path, 0)
 		}
 		s.skipLine()
 		if s.i == start {
@@ -106,11 +106,21 @@ func (s *lineScanner) record(path string, line int) {
 	}
 }
 
+// maxValueDepth is how deep into nested arrays and inline tables value
+// records lines. The schema goes two levels deep (host = [{ name = … }]);
+// deeper values are skipped flat, so that a hostile `x = [[[[…]]]]` costs
+// memory and stack in proportion to its size, not to its depth squared.
+const maxValueDepth = 8
+
 // value skips one value, recording the lines of array elements and inline
-// table keys under path.
-func (s *lineScanner) value(path string) {
+// table keys under path; depth counts the arrays and inline tables around it.
+func (s *lineScanner) value(path string, depth int) {
 	s.skipBlank(false)
 	if s.i >= len(s.src) {
+		return
+	}
+	if c := s.src[s.i]; depth >= maxValueDepth && (c == '[' || c == '{') {
+		s.skipNested()
 		return
 	}
 	switch s.src[s.i] {
@@ -130,7 +140,7 @@ func (s *lineScanner) value(path string) {
 			elem := path + "." + strconv.Itoa(n)
 			s.record(elem, s.line)
 			before := s.i
-			s.value(elem)
+			s.value(elem, depth+1)
 			s.skipBlank(true)
 			if s.peek() != ',' || s.i == before {
 				if s.peek() == ']' {
@@ -159,7 +169,7 @@ func (s *lineScanner) value(path string) {
 			s.i++
 			p := join(path, strings.Join(keys, "."))
 			s.record(p, line)
-			s.value(p)
+			s.value(p, depth+1)
 			s.skipBlank(true)
 			if s.peek() != ',' {
 				if s.peek() == '}' {
@@ -177,8 +187,35 @@ func (s *lineScanner) value(path string) {
 		}
 		if strings.HasPrefix(s.src[s.i:], " ") && s.i+1 < len(s.src) && isDigit(s.src[s.i+1]) {
 			s.i++
-			s.value(path)
+			s.value(path, depth)
 		}
+	}
+}
+
+// skipNested skips an array or inline table without recursion: up to the
+// bracket that closes the one at s.i, past strings and comments.
+func (s *lineScanner) skipNested() {
+	open := 0
+	for s.i < len(s.src) {
+		switch c := s.src[s.i]; c {
+		case '"', '\'':
+			s.str()
+			continue
+		case '#':
+			s.skipBlank(false)
+			continue
+		case '\n':
+			s.line++
+		case '[', '{':
+			open++
+		case ']', '}':
+			open--
+			if open == 0 {
+				s.i++
+				return
+			}
+		}
+		s.i++
 	}
 }
 
@@ -309,4 +346,36 @@ func join(prefix, key string) string {
 		return prefix
 	}
 	return prefix + "." + key
+}
+
+// maxNesting is the deepest nesting of arrays and inline tables a config may
+// have. The schema needs two; the TOML decoder recurses once per level, so a
+// bound keeps a hostile file from taking its stack to gigabytes.
+const maxNesting = 64
+
+// tooDeep returns the line where src's arrays and inline tables nest deeper
+// than maxNesting, or 0 when they never do.
+func tooDeep(src string) int {
+	s := &lineScanner{src: src, line: 1}
+	depth := 0
+	for s.i < len(s.src) {
+		switch s.src[s.i] {
+		case '"', '\'':
+			s.str()
+			continue
+		case '#':
+			s.skipBlank(false)
+			continue
+		case '\n':
+			s.line++
+		case '[', '{':
+			if depth++; depth > maxNesting {
+				return s.line
+			}
+		case ']', '}':
+			depth = max(depth-1, 0)
+		}
+		s.i++
+	}
+	return 0
 }

@@ -130,11 +130,17 @@ func Load(path string) (*Config, error) {
 }
 
 func load(path string, getenv func(string) string) (*Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
+	data, err := readRegular(path, MaxConfigSize)
+	switch {
+	case errors.Is(err, errNotRegular), errors.Is(err, errTooLarge):
+		return nil, &Error{File: path, Msg: fmt.Sprintf("cannot read config: %v (-c must name a regular TOML file of at most %d MB)", err, MaxConfigSize>>20), Err: err}
+	case err != nil:
 		return nil, &Error{File: path, Msg: fmt.Sprintf("cannot read config: %s (check the -c path)", osErrText(err)), Err: err}
 	}
 	l := &loader{file: path, src: string(data)}
+	if n := tooDeep(l.src); n > 0 {
+		return nil, &Error{File: path, Line: n, Msg: fmt.Sprintf("arrays or inline tables nested more than %d deep (no key of the config needs more than two; compare with config.toml.example)", maxNesting)}
+	}
 	var raw rawConfig
 	md, err := toml.Decode(l.src, &raw)
 	if err != nil {

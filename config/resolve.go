@@ -1,8 +1,8 @@
 package config
 
 import (
+	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -65,6 +65,19 @@ func (l *loader) positive(f field, v any) (time.Duration, error) {
 	d, err := l.duration(f, v)
 	if err == nil && d <= 0 {
 		err = l.errorf(f, `%s must be longer than 0 (e.g. %s = "1s")`, f.name, f.name)
+	}
+	return d, err
+}
+
+// MinProbeDuration is the shortest interval and timeout: below it the
+// scheduler would spend its time waking up and nothing else.
+const MinProbeDuration = 10 * time.Millisecond
+
+// probeDuration reads an interval or a timeout: at least MinProbeDuration.
+func (l *loader) probeDuration(f field, v any) (time.Duration, error) {
+	d, err := l.positive(f, v)
+	if err == nil && d < MinProbeDuration {
+		err = l.errorf(f, `%s = %q is too short: the shortest is %s (e.g. %s = "1s")`, f.name, fmtDuration(d), fmtDuration(MinProbeDuration), f.name)
 	}
 	return d, err
 }
@@ -132,12 +145,12 @@ func (l *loader) timing(r rawTiming, base Defaults, inherited string, fieldFor f
 	d.Reminders = slices.Clone(base.Reminders)
 	var err error
 	if r.Interval != nil {
-		if d.Interval, err = l.positive(fieldFor("interval"), r.Interval); err != nil {
+		if d.Interval, err = l.probeDuration(fieldFor("interval"), r.Interval); err != nil {
 			return d, err
 		}
 	}
 	if r.Timeout != nil {
-		if d.Timeout, err = l.positive(fieldFor("timeout"), r.Timeout); err != nil {
+		if d.Timeout, err = l.probeDuration(fieldFor("timeout"), r.Timeout); err != nil {
 			return d, err
 		}
 	}
@@ -257,7 +270,12 @@ func (l *loader) telegram(r rawTelegram, c *Config, getenv func(string) string) 
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(filepath.Dir(l.file), p) // relative to the config, not the working directory
 		}
-		b, err := os.ReadFile(p)
+		b, err := readRegular(p, MaxTokenFileSize)
+		if errors.Is(err, errNotRegular) || errors.Is(err, errTooLarge) {
+			e := l.errorf(f("token_file"), "token_file %q cannot be used: %v (it must be a regular file holding only the bot token)", tokenFile, err)
+			e.Err = err
+			return e
+		}
 		if err != nil {
 			e := l.errorf(f("token_file"), "token_file %q cannot be read: %s (the path is relative to the config file; the user running downtime must be able to read it)", tokenFile, osErrText(err))
 			e.Err = err
@@ -296,7 +314,7 @@ func (l *loader) telegram(r rawTelegram, c *Config, getenv func(string) string) 
 		}
 		if u != "" {
 			if err := checkHTTPURL(u); err != nil {
-				return l.errorf(f("api_url"), `api_url %q %v (e.g. "http://127.0.0.1:8081"; leave it empty for %s)`, u, err, DefaultAPIURL)
+				return l.errorf(f("api_url"), `api_url %q %v (e.g. "http://127.0.0.1:8081"; leave it empty for %s)`, RedactURL(u), err, DefaultAPIURL)
 			}
 			c.Telegram.APIURL = strings.TrimRight(u, "/")
 		}

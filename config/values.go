@@ -84,3 +84,29 @@ func fmtDurations(ds []time.Duration) string {
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }
+
+// RedactedCredentials stands for the user and password of a URL in what
+// downtime prints.
+const RedactedCredentials = "<credentials>"
+
+// RedactURL returns s with the user and password of a URL
+// (http://user:pass@host/) replaced, as the bot token is: api_url and
+// heartbeat url are printed in messages and logs.
+func RedactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		// Unparsable, yet it may hold credentials: scheme://…@host.
+		if i := strings.Index(s, "://"); i >= 0 {
+			rest := s[i+3:]
+			if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+				rest = rest[:end]
+			}
+			if j := strings.LastIndexByte(rest, '@'); j >= 0 {
+				return s[:i+3] + RedactedCredentials + s[i+3+j:]
+			}
+		}
+		return s
+	}
+	u.User = nil
+	return strings.Replace(u.String(), "://", "://"+RedactedCredentials+"@", 1)
+}

@@ -40,6 +40,8 @@ type Options struct {
 	Alerts AlertStats
 	// Engine feeds the downtime_engine_* metrics; with nil they are left out.
 	Engine EngineStats
+	// LogDropped feeds downtime_log_lines_dropped_total; with nil it reads 0.
+	LogDropped func() uint64
 	// Version is the build's version, for downtime_build_info.
 	Version string
 	// Timeout bounds the wait for a snapshot (default 5s): a scrape fails
@@ -72,7 +74,9 @@ var (
 	descAlertsQueued = prometheus.NewDesc("downtime_alerts_queued",
 		"Alert messages waiting in the outbox to be delivered.", nil, nil)
 	descAlertsFailed = prometheus.NewDesc("downtime_alerts_failed_total",
-		"Alert delivery attempts that failed (each is retried).", nil, nil)
+		"Alert delivery attempts that failed: a network error, a 5xx or a 429 is retried; a refusal (400, 401, 403) is kept as failed and not retried.", nil, nil)
+	descLogDropped = prometheus.NewDesc("downtime_log_lines_dropped_total",
+		"Log lines dropped because the log's reader (stdout, the journal) did not keep up; alerts never wait for it.", nil, nil)
 
 	descEngineSent = prometheus.NewDesc("downtime_engine_probes_sent_total",
 		"Probes sent by the engine, all hosts together.", nil, nil)
@@ -114,7 +118,7 @@ func NewCollector(src Source, opts Options) *Collector {
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		descHostUp, descHostRTT, descProbeRTT, descProbes, descOutages, descDownSince, descHosts,
-		descAlertsSent, descAlertsQueued, descAlertsFailed, descBuildInfo,
+		descAlertsSent, descAlertsQueued, descAlertsFailed, descLogDropped, descBuildInfo,
 	} {
 		ch <- d
 	}
@@ -130,6 +134,11 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descBuildInfo, prometheus.GaugeValue, 1, c.opts.Version, runtime.Version())
 	c.collectAlerts(ch)
+	var dropped uint64
+	if c.opts.LogDropped != nil {
+		dropped = c.opts.LogDropped()
+	}
+	ch <- prometheus.MustNewConstMetric(descLogDropped, prometheus.CounterValue, float64(dropped))
 	if e := c.opts.Engine; e != nil {
 		s := e.Stats()
 		ch <- prometheus.MustNewConstMetric(descEngineSent, prometheus.CounterValue, float64(s.Sent))

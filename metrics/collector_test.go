@@ -266,3 +266,20 @@ func TestScrapeFailsWhenTheMonitorDoesNot(t *testing.T) {
 		t.Errorf("failure not logged: %q", logged.String())
 	}
 }
+
+// TestAlertsFailedHelpSaysWhatIsRetried: issue 11 reading item 5, the help
+// of downtime_alerts_failed_total said each failure is retried, and
+// refusals never are. The one help line that carried a defect is held to
+// its words here; the others are prose (see exposition).
+func TestAlertsFailedHelpSaysWhatIsRetried(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(NewCollector(fakeSource{}, Options{Alerts: fakeAlerts{}}))
+	got, err := testutil.GatherAndFormat(reg, expfmt.TypeTextPlain, "downtime_alerts_failed_total")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "# HELP downtime_alerts_failed_total Alert delivery attempts that failed: a network error, a 5xx or a 429 is retried; a refusal (400, 401, 403) is kept as failed and not retried.\n"
+	if !strings.HasPrefix(string(got), want) {
+		t.Errorf("got:\n%s\nwant it to start with:\n%s", got, want)
+	}
+}

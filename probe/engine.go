@@ -383,6 +383,9 @@ func (e *Engine) schedule(ctx context.Context) {
 			e.emit(r)
 		}
 		if wait <= 0 {
+			if ctx.Err() != nil {
+				return // however far behind, shutdown comes first
+			}
 			continue
 		}
 		timer.Reset(wait)

@@ -32,6 +32,10 @@ var (
 	ErrCorrupt = errors.New("state file is corrupt or not a SQLite database")
 	ErrForeign = errors.New("state file belongs to another program")
 	ErrTooNew  = errors.New("state file was written by a newer downtime")
+	// ErrGone and ErrReplaced: the file was deleted, or another put in
+	// its place, while it was open; what is saved now is lost (CheckFile).
+	ErrGone     = errors.New("state file deleted")
+	ErrReplaced = errors.New("state file replaced")
 )
 
 // busyTimeout is how long a statement waits for a lock held by another
@@ -42,7 +46,8 @@ const busyTimeout = 5 * time.Second
 // Store is an open state file. It is safe for concurrent use.
 type Store struct {
 	db   *sql.DB
-	path string // as the caller gave it, for messages
+	path string      // as the caller gave it, for messages
+	file os.FileInfo // the file opened, to notice it deleted or replaced
 
 	closeOnce sync.Once
 	closeErr  error
@@ -66,6 +71,11 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open state file %s: %w", path, err)
+	}
 	if err := f.Close(); err != nil {
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
@@ -82,7 +92,7 @@ func Open(path string) (*Store, error) {
 	// SQLITE_BUSY between our own goroutines, and the writes are small.
 	db.SetMaxOpenConns(1)
 
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, file: fi}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err
@@ -254,6 +264,38 @@ func (e *openError) Unwrap() []error {
 		return []error{e.kind}
 	}
 	return []error{e.kind, e.cause}
+}
+
+// CheckFile reports whether the file at the state file's path is still the
+// one opened: ErrGone when it was deleted, ErrReplaced when another file
+// took its place (an rm, a restore from a backup, a second downtime that
+// moved it aside). Writes then go to a file nobody will open again, and
+// the next start has lost the outages and history: say so.
+func (s *Store) CheckFile() error {
+	fi, err := os.Stat(s.path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("%w: %s was deleted while downtime runs: nothing is saved any more (restart downtime to start a new one; the running outages will alert again)", ErrGone, s.path)
+	case err != nil:
+		return fmt.Errorf("check state file %s: %w", s.path, err)
+	case !os.SameFile(fi, s.file):
+		return fmt.Errorf("%w: %s was replaced by another file while downtime runs: nothing is saved to it (restart downtime to use the new one)", ErrReplaced, s.path)
+	}
+	return nil
+}
+
+// CheckWrite makes one small write (the schema version, unchanged), to
+// find out at start-up whether anything can be saved: a full disk or a
+// read-only file fails it.
+func (s *Store) CheckWrite() error {
+	var v int64
+	if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("state file %s: %w", s.path, err)
+	}
+	if _, err := s.db.Exec(fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
+		return fmt.Errorf("state file %s cannot be written: %w", s.path, err)
+	}
+	return nil
 }
 
 // Close checkpoints the WAL into the main file and closes the database.

@@ -62,6 +62,10 @@ type AlertState struct {
 	Last     string // the message's text: it never holds the token
 	LastAt   time.Time
 	LastDown bool
+
+	// StateNotSaved: the state file was deleted or replaced, or a write to
+	// it failed; the header says "state not saved".
+	StateNotSaved bool
 }
 
 // AlertStatus reports the alert channel's state. The UI polls it once a

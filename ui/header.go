@@ -69,6 +69,9 @@ func (m *Model) header() string {
 	}
 	alert, alertStyle := m.alertText()
 	right := []segment{{text: alert, style: alertStyle, drop: 2}}
+	if m.alert.StateNotSaved {
+		right = append([]segment{{text: "state not saved", style: st.Down, drop: 2}}, right...)
+	}
 	if m.configPath != "" {
 		right = append(right, segment{text: filepath.Base(m.configPath), style: st.Faint, drop: 5})
 	}
