@@ -166,7 +166,7 @@ func explainFailure(ctx context.Context, err error, token string, tg *alert.Tele
 	var netErr *alert.NetError
 	answered := errors.As(err, &apiErr) || errors.As(err, &netErr) && strings.HasPrefix(netErr.Msg, "unreadable answer")
 	if answered {
-		if got, ok := notBotAPI(ctx, tg.APIURL(), token); ok {
+		if got, ok := notBotAPI(ctx, cfg.Telegram.APIURL, token); ok {
 			return fmt.Sprintf("%s does not look like a Bot API server: asked for getMe, it answered %s, where a Bot API answers "+
 				"JSON with \"ok\". Check [telegram] api_url (the server's base URL, without /bot…), or leave it empty for %s.",
 				tg.APIURL(), got, config.DefaultAPIURL)
@@ -175,10 +175,10 @@ func explainFailure(ctx context.Context, err error, token string, tg *alert.Tele
 	return explainTelegram(err, tg, cfg)
 }
 
-// notBotAPI asks apiURL for getMe and reports what it answered when that
-// is not the Bot API's JSON object with "ok". The URL holds the token, so
-// neither it nor a transport error (which quotes it) is ever shown; no
-// answer at all is not a verdict.
+// notBotAPI asks apiURL (as configured, credentials and all) for getMe and
+// reports what it answered when that is not the Bot API's JSON object with
+// "ok". The URL holds the token, so neither it nor a transport error
+// (which quotes it) is ever shown; no answer at all is not a verdict.
 func notBotAPI(ctx context.Context, apiURL, token string) (got string, ok bool) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(apiURL, "/")+"/bot"+token+"/getMe", nil)
 	if err != nil {

@@ -118,3 +118,28 @@ func TestChatIDSuggestsTheChatThatWroteLast(t *testing.T) {
 		t.Errorf("suggests another chat than the one that wrote last (-1001234):\n%s", stdout)
 	}
 }
+
+// TestNotABotAPIBehindCredentials: an api_url with credentials is asked
+// with them (the server answers otherwise), and shown without them.
+func TestNotABotAPIBehindCredentials(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "ops" || p != "s3cret" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(401)
+			fmt.Fprint(w, `{"ok":false,"error_code":401,"description":"Unauthorized"}`)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(404)
+		fmt.Fprint(w, "<html>nginx</html>")
+	}))
+	defer srv.Close()
+	api := strings.Replace(srv.URL, "http://", "http://ops:s3cret@", 1)
+	code, stdout, stderr := runCLI(t, "", "telegram", "test", "-c", tgConfig(t, "4242", api))
+	if code != exitFailure || !strings.Contains(stderr, "does not look like a Bot API server") || !strings.Contains(stderr, `"404 Not Found" (text/html)`) {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if strings.Contains(stdout+stderr, "s3cret") {
+		t.Errorf("the password is shown: %q", stderr)
+	}
+}
