@@ -45,6 +45,9 @@ type app struct {
 	state stateHealth
 	// logw queues log lines for the output, which may stall (logwriter.go).
 	logw *logWriter
+	// paths traces the path to a host that goes DOWN (paths.go); nil
+	// without ICMP.
+	paths *pathTracer
 }
 
 // onTransition adds a consumer of transitions.
@@ -124,6 +127,10 @@ func newApp(o *options, cfg *config.Config, logw io.Writer) (*app, error) {
 		})
 	}
 	a.runner = monitor.NewRunner(a.mon, eng, monitor.RunnerOptions{})
+	if engOpts.ICMP && engOpts.Prober == nil {
+		a.paths = newPathTracer(eng, a.log)
+		a.addService(a.paths.keepGoodPaths)
+	}
 	a.onTransition(transitionLogger(a.log))
 	return a, nil
 }
@@ -163,10 +170,17 @@ func (a *app) run(ctx context.Context) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for t := range a.runner.Transitions() {
+		deliver := func(t monitor.Transition) {
 			for _, sink := range a.transitionSinks {
 				sink(t)
 			}
+		}
+		if a.paths != nil {
+			a.paths.relay(ctx, a.runner.Transitions(), deliver)
+			return
+		}
+		for t := range a.runner.Transitions() {
+			deliver(t)
 		}
 	}()
 	// Only the UI reads snapshots; headless, the runner builds none. The UI
@@ -212,6 +226,9 @@ func (a *app) logStarted(extra ...any) {
 	attrs := []any{"hosts", len(a.cfg.Hosts), "icmp", a.engine.Mode(), "state", a.statePath, "telegram", onOff(a.cfg.Telegram.Enabled())}
 	if why := a.state.problem(); why != "" {
 		attrs = append(attrs, "warning", "state not saved: "+why)
+	}
+	if why := a.engine.ErrorsHidden(); why != "" {
+		attrs = append(attrs, "icmp_errors", "hidden: "+why)
 	}
 	a.log.Info("monitor started", append(attrs, extra...)...)
 }

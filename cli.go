@@ -62,6 +62,8 @@ const usageText = `Usage: downtime [flags] [target ...]
        downtime check-config -c PATH       validate; exit 0, or 78 when invalid
        downtime telegram chat-id -c PATH   list the chats that wrote to the bot
        downtime telegram test -c PATH      send a test message
+       downtime trace [-c COUNT] [--json] HOST
+                                           the path to HOST, mtr-style report
 
 Watch hosts and say when one stops answering. A target is an IP, a DNS name,
 tcp://host:port or a CIDR (at most 4096 addresses).
@@ -130,8 +132,8 @@ func flagError(fs *pflag.FlagSet, err error) error {
 // a user may expect as commands that this version does not have. A bare
 // word that is one of them, or nearly, is a slip, not a host to watch.
 var (
-	commands        = []string{"check-config", "telegram"}
-	plannedCommands = []string{"trace", "report"}
+	commands        = []string{"check-config", "telegram", "trace"}
+	plannedCommands = []string{"report"}
 )
 
 // checkBareWords refuses targets that look like a command or a flag
@@ -247,6 +249,9 @@ func run(ctx context.Context, hup <-chan os.Signal, args []string, stdin io.Read
 	if len(args) > 0 && args[0] == "telegram" {
 		signal.Reset(syscall.SIGHUP)
 		return telegramCmd(ctx, args[1:], stdin, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "trace" {
+		return traceCmd(ctx, args[1:], stdout, stderr)
 	}
 	o, _, err := parseFlags("downtime", args, stdout)
 	if errors.Is(err, pflag.ErrHelp) {

@@ -21,6 +21,12 @@ func transitionLogger(log *slog.Logger) func(monitor.Transition) {
 			if t.Reason != "" {
 				attrs = append(attrs, "reason", t.Reason)
 			}
+			if p := t.Path; p != nil {
+				attrs = append(attrs, "path_ends", p.Addr, "hop", p.Hop)
+				if p.UsedTo > 0 {
+					attrs = append(attrs, "used_to_reach", p.UsedTo)
+				}
+			}
 			log.Warn("host down", attrs...)
 		case t.To == monitor.Up:
 			log.Info("host up", "host", t.Host, "address", t.Address, resolvedAttr(t), "since", since, "outage", monitor.FormatOutage(t.Outage()))

@@ -91,6 +91,9 @@ func runUI(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Co
 	if a.store != nil {
 		opts.History = a.store
 	}
+	if a.paths != nil {
+		opts.Tracer = a.engine
+	}
 	opts.Alerts = uiAlertStatus(a)
 	opts.Reload = func() (string, error) {
 		res, err := a.reload() // logs the outcome itself
@@ -101,6 +104,8 @@ func runUI(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Co
 	}
 	if !named && watchingDefaults(cfg) {
 		opts.Notice = "no targets given, watching this machine: press a to add a host"
+	} else if why := a.engine.ErrorsHidden(); why != "" {
+		opts.Notice = why
 	}
 
 	// Signals are main's (SIGINT, SIGTERM: ctx) and ours (SIGHUP): each

@@ -75,6 +75,20 @@ func downText(name, addr string, since time.Time, loc *time.Location) string {
 	return "🔴 " + label(name, addr) + " is DOWN since " + stamp(since, loc) + " (first lost probe)"
 }
 
+// whyLines are the lines under a DOWN that say why the probes failed and
+// where the path to the host ends: "└ why: prohibited by 198.18.0.6",
+// "└ path ends at hop 2: 198.18.0.6 (it used to reach hop 3)".
+func whyLines(reason, path string) []string {
+	var ls []string
+	if reason != "" {
+		ls = append(ls, "└ why: "+esc(reason))
+	}
+	if path != "" {
+		ls = append(ls, "└ "+esc(path))
+	}
+	return ls
+}
+
 // reminderText: 🔴 core-sw1 has been down for 00:10:00, and on the last
 // reminder the promise of silence.
 func reminderText(name string, age time.Duration, last bool) string {

@@ -67,6 +67,8 @@ type hostState struct {
 	reminded              int // reminder steps done
 	paused                bool
 	removed               bool
+	reason                string // why the last DOWN's probes failed
+	path                  string // where its path ended when traced ("path ends at hop 2: …")
 }
 
 // window gathers news until it closes.
@@ -334,6 +336,10 @@ func (p *planner) observe(t monitor.Transition, now time.Time) {
 	case monitor.Down:
 		n.events = append(n.events, event{down: true, at: t.At, since: t.DownSince, covered: covered})
 		h.down, h.downSince, h.told, h.reminded, h.paused = true, t.DownSince, false, 0, false
+		h.reason, h.path = t.Reason, ""
+		if t.Path != nil {
+			h.path = t.Path.String()
+		}
 	case monitor.Up:
 		told := h.down && h.told && h.downSince.Equal(t.DownSince)
 		n.events = append(n.events, event{at: t.At, since: t.DownSince, told: told, covered: covered})
@@ -349,6 +355,10 @@ func (p *planner) restore(t monitor.Transition) *hostState {
 	h.removed = false
 	if !h.down || !h.downSince.Equal(t.DownSince) {
 		h.down, h.downSince, h.told, h.reminded, h.paused = true, t.DownSince, false, 0, false
+		h.reason, h.path = t.Reason, ""
+		if t.Path != nil {
+			h.path = t.Path.String()
+		}
 		if r, ok := p.dormant[t.Host]; ok && r.DownSince.Equal(t.DownSince) {
 			h.told, h.reminded, h.paused = r.Told, r.Reminded, r.Paused
 		}
@@ -730,6 +740,7 @@ func (p *planner) downLine(h *hostState, n *news) *line {
 	if len(earlier) > 0 {
 		l.text = strings.TrimSuffix(l.text, ")") + "; before that: " + history(earlier, p.loc) + ")"
 	}
+	l.more = append(l.more, whyLines(h.reason, h.path)...)
 	return l
 }
 

@@ -60,7 +60,7 @@ var (
 	descProbeRTT = prometheus.NewDesc("downtime_probe_rtt_seconds",
 		"Round-trip times of the host's answered probes.", hostLabels, nil)
 	descProbes = prometheus.NewDesc("downtime_probes_total",
-		"Probes of the host by result: ok, timeout (no reply in time) or error (no route, refused, unresolved).",
+		"Probes of the host by result: ok, timeout (no reply in time), unreachable, prohibited or ttl_exceeded (an ICMP error from a router or the host) or error (no route here, refused, unresolved).",
 		append(hostLabels[:len(hostLabels):len(hostLabels)], "result"), nil)
 	descOutages = prometheus.NewDesc("downtime_host_outages_total",
 		"Times the host went down since it was added (an outage restored at start-up is not counted again).", hostLabels, nil)
@@ -199,6 +199,9 @@ func collectHost(ch chan<- prometheus.Metric, v *monitor.HostView) {
 	ch <- prometheus.MustNewConstMetric(descProbes, prometheus.CounterValue, float64(c.OK), v.Name, v.Address, "ok")
 	ch <- prometheus.MustNewConstMetric(descProbes, prometheus.CounterValue, float64(c.Timeout), v.Name, v.Address, "timeout")
 	ch <- prometheus.MustNewConstMetric(descProbes, prometheus.CounterValue, float64(c.Error), v.Name, v.Address, "error")
+	ch <- prometheus.MustNewConstMetric(descProbes, prometheus.CounterValue, float64(c.Unreachable), v.Name, v.Address, "unreachable")
+	ch <- prometheus.MustNewConstMetric(descProbes, prometheus.CounterValue, float64(c.Prohibited), v.Name, v.Address, "prohibited")
+	ch <- prometheus.MustNewConstMetric(descProbes, prometheus.CounterValue, float64(c.TTLExceeded), v.Name, v.Address, "ttl_exceeded")
 	ch <- prometheus.MustNewConstMetric(descOutages, prometheus.CounterValue, float64(c.Outages), labels...)
 
 	buckets := make(map[float64]uint64, len(rttBounds))

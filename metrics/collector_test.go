@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -59,6 +60,8 @@ func testSnapshot(t *testing.T) monitor.Snapshot {
 		ok(1, 1500*time.Microsecond), // last RTT 1.5ms
 		ok(2, 2*time.Millisecond), timeout, {ID: 2, Err: errors.New("send: network is unreachable")},
 		ok(3, time.Millisecond),
+		// issue 14 item 1: a probe answered by an ICMP error counts under its own result.
+		{ID: 4, Err: &probe.ICMPError{From: netip.MustParseAddr("198.18.0.254"), Type: 3, Code: 13}},
 	} {
 		m.Handle(r)
 	}
@@ -88,16 +91,28 @@ downtime_host_outages_total{address="198.18.0.4",host="pending4"} 0
 # TYPE downtime_probes_total counter
 downtime_probes_total{address="198.18.0.1",host="up1",result="error"} 0
 downtime_probes_total{address="198.18.0.1",host="up1",result="ok"} 4
+downtime_probes_total{address="198.18.0.1",host="up1",result="prohibited"} 0
 downtime_probes_total{address="198.18.0.1",host="up1",result="timeout"} 0
+downtime_probes_total{address="198.18.0.1",host="up1",result="ttl_exceeded"} 0
+downtime_probes_total{address="198.18.0.1",host="up1",result="unreachable"} 0
 downtime_probes_total{address="198.18.0.2",host="down2",result="error"} 1
 downtime_probes_total{address="198.18.0.2",host="down2",result="ok"} 1
+downtime_probes_total{address="198.18.0.2",host="down2",result="prohibited"} 0
 downtime_probes_total{address="198.18.0.2",host="down2",result="timeout"} 1
+downtime_probes_total{address="198.18.0.2",host="down2",result="ttl_exceeded"} 0
+downtime_probes_total{address="198.18.0.2",host="down2",result="unreachable"} 0
 downtime_probes_total{address="198.18.0.3",host="paused3",result="error"} 0
 downtime_probes_total{address="198.18.0.3",host="paused3",result="ok"} 1
+downtime_probes_total{address="198.18.0.3",host="paused3",result="prohibited"} 0
 downtime_probes_total{address="198.18.0.3",host="paused3",result="timeout"} 0
+downtime_probes_total{address="198.18.0.3",host="paused3",result="ttl_exceeded"} 0
+downtime_probes_total{address="198.18.0.3",host="paused3",result="unreachable"} 0
 downtime_probes_total{address="198.18.0.4",host="pending4",result="error"} 0
 downtime_probes_total{address="198.18.0.4",host="pending4",result="ok"} 0
+downtime_probes_total{address="198.18.0.4",host="pending4",result="prohibited"} 1
 downtime_probes_total{address="198.18.0.4",host="pending4",result="timeout"} 0
+downtime_probes_total{address="198.18.0.4",host="pending4",result="ttl_exceeded"} 0
+downtime_probes_total{address="198.18.0.4",host="pending4",result="unreachable"} 0
 # TYPE downtime_hosts gauge
 downtime_hosts{state="down"} 1
 downtime_hosts{state="paused"} 1

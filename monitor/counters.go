@@ -37,6 +37,10 @@ type Counters struct {
 	Error   uint64 // probes that failed otherwise: no route, refused, a name that does not resolve
 	Outages uint64 // transitions to DOWN (a restored outage is not a new one)
 
+	// Probes answered by an ICMP error: destination unreachable, prohibited
+	// (administratively), TTL exceeded.
+	Unreachable, Prohibited, TTLExceeded uint64
+
 	// RTTCounts[i] counts the answered probes with RTT ≤ RTTBuckets[i]
 	// and above the bound before it; the last element counts those above
 	// every bound. They are not cumulative.
@@ -45,7 +49,9 @@ type Counters struct {
 }
 
 // Probes is the number of probes counted, whatever their outcome.
-func (c *Counters) Probes() uint64 { return c.OK + c.Timeout + c.Error }
+func (c *Counters) Probes() uint64 {
+	return c.OK + c.Timeout + c.Error + c.Unreachable + c.Prohibited + c.TTLExceeded
+}
 
 // record counts one probe result.
 func (c *Counters) record(r probe.Result) {
@@ -56,6 +62,17 @@ func (c *Counters) record(r probe.Result) {
 		c.RTTCounts[rttBucket(r.RTT)]++
 	case errors.Is(r.Err, probe.ErrTimeout):
 		c.Timeout++
+	case errors.As(r.Err, new(*probe.ICMPError)):
+		var ie *probe.ICMPError
+		errors.As(r.Err, &ie)
+		switch ie.Result() {
+		case "prohibited":
+			c.Prohibited++
+		case "ttl_exceeded":
+			c.TTLExceeded++
+		default:
+			c.Unreachable++
+		}
 	default:
 		c.Error++
 	}

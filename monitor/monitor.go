@@ -186,7 +186,7 @@ func (m *Monitor) Handle(r probe.Result) (Transition, bool) {
 		return Transition{}, false
 	}
 	h.samples.push(Lost)
-	h.lastErr = r.Err.Error()
+	h.lastErr = probe.Reason(r.Err)
 	if h.fails == 0 {
 		h.failSince = m.sentAt(r)
 	}

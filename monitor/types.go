@@ -3,6 +3,7 @@
 package monitor
 
 import (
+	"fmt"
 	"math"
 	"net/netip"
 	"time"
@@ -61,8 +62,36 @@ type Transition struct {
 	At        time.Time // when the change was decided (wall clock, like every instant here)
 	DownSince time.Time // start of the outage: when the first probe of the failing run was sent
 	Restored  bool      // an outage restored from the store at start-up ("host still down"), not a new one
-	Reason    string    // the last probe error, for To==Down
+	Reason    string    // why the last probe failed (probe.Reason), for To==Down
 	Notice    Notice    // NoNotice for a transition; otherwise news about an open outage (see Notice)
+
+	// Path is where a trace at DOWN found the way to the host now ends;
+	// set by the path tracer between the monitor and the alerts, nil when
+	// the host was not traced.
+	Path *PathEnd
+}
+
+// PathEnd is where the path to a DOWN host ends, and how far it went when
+// the host was last up.
+type PathEnd struct {
+	Hop    int    // the last hop that answered, 1 for the first router; 0 when none did
+	Addr   string // its address
+	UsedTo int    // the hop the host itself answered at in its last good path; 0 when unknown
+}
+
+// String is the line the DOWN message carries: "path ends at hop 2:
+// 198.18.0.1 (it used to reach hop 4)".
+func (p *PathEnd) String() string {
+	var s string
+	if p.Hop == 0 {
+		s = "no hop answered a trace"
+	} else {
+		s = fmt.Sprintf("path ends at hop %d: %s", p.Hop, p.Addr)
+	}
+	if p.UsedTo > 0 {
+		s += fmt.Sprintf(" (it used to reach hop %d)", p.UsedTo)
+	}
+	return s
 }
 
 // Notice is news a Runner sends on Transitions about a host's open outage
@@ -152,7 +181,7 @@ type HostView struct {
 	Since     time.Time // when the current state began (for Down, DownSince)
 	DownSince time.Time // start of the current outage, its first lost probe (zero unless Down)
 	PausedAt  time.Time // when paused (zero unless Paused)
-	LastErr   string    // last probe error, "" after a success
+	LastErr   string    // why the last probe failed (probe.Reason: "timeout", "refused", "prohibited by …"), "" after a success
 
 	// Statistics over the samples in Samples.
 	Last, Min, Avg, Max, Jitter time.Duration // Last is 0 when the last probe was lost

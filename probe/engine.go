@@ -41,6 +41,9 @@ type Stats struct {
 	Sent     uint64 // probes sent
 	Received uint64 // valid replies matched to a probe
 	Ignored  uint64 // packets that matched no outstanding probe: late, duplicated, foreign, corrupted
+	Errors   uint64 // ICMP errors that answered a probe (unreachable, prohibited, TTL exceeded)
+	Foreign  uint64 // ICMP errors about packets that were not ours, or no longer awaited
+	Traced   uint64 // trace probes sent (not in Sent)
 }
 
 // Engine probes every added host on its own interval. ICMP probes of all
@@ -70,6 +73,10 @@ type Engine struct {
 	workers   sync.WaitGroup
 
 	sent, received, ignored atomic.Uint64
+	icmpErrors, foreign     atomic.Uint64
+	traceSent               atomic.Uint64
+
+	tracing tracing // trace.go
 }
 
 // slot is the engine's view of one host.
@@ -173,7 +180,21 @@ func (e *Engine) Mode() string {
 
 // Stats returns the running totals.
 func (e *Engine) Stats() Stats {
-	return Stats{Sent: e.sent.Load(), Received: e.received.Load(), Ignored: e.ignored.Load()}
+	return Stats{Sent: e.sent.Load(), Received: e.received.Load(), Ignored: e.ignored.Load(),
+		Errors: e.icmpErrors.Load(), Foreign: e.foreign.Load(), Traced: e.traceSent.Load()}
+}
+
+// ErrorsHidden says why the kernel hides ICMP errors from the engine's
+// sockets (a ping socket without IP_RECVERR), or "" when it does not: a
+// probe that a router stops then times out rather than failing with the
+// router's reason.
+func (e *Engine) ErrorsHidden() string {
+	for _, s := range [...]*icmpSocket{e.v4, e.v6} {
+		if s != nil && s.errorsHidden != "" {
+			return s.errorsHidden
+		}
+	}
+	return ""
 }
 
 // Add starts probing a host, replacing any host with the same ID. Hosts
@@ -289,6 +310,7 @@ func (e *Engine) Run(ctx context.Context, out chan<- Result) error {
 		waiter.close()
 	}
 	reader.Wait()
+	e.tracing.inFlight.Wait() // they end with ctx
 	for _, sock := range socks {
 		sock.close()
 	}
@@ -626,6 +648,10 @@ func (e *Engine) collectRead(rd *replyReader, buf []Result) []Result {
 		e.ignored.Add(rd.ignored)
 		rd.ignored = 0
 	}
+	if rd.foreign > 0 {
+		e.foreign.Add(rd.foreign)
+		rd.foreign = 0
+	}
 	if len(rd.replies) > 0 {
 		buf = e.matchAll(rd.replies, buf)
 		rd.replies = rd.replies[:0]
@@ -635,30 +661,61 @@ func (e *Engine) collectRead(rd *replyReader, buf []Result) []Result {
 
 // matchAll turns decoded replies into Results for those that answer a probe
 // we are waiting for: the right host, from the address we sent to, with the
-// sequence number and token we sent. It appends the results to buf for the
+// sequence number and token we sent. An ICMP error that quotes such a probe
+// answers it too, with the error as the Result's Err. Replies to trace
+// probes go to their trace (trace.go). It appends the results to buf for the
 // caller to send: a batch is matched under one lock and its results sent
 // together, so the monitor wakes once for a batch rather than once a reply.
 func (e *Engine) matchAll(rs []reply, buf []Result) []Result {
-	matched := len(buf)
+	var received, errs, ignored, foreign uint64
+	traced := false
 	e.mu.Lock()
 	for _, r := range rs {
+		if r.id&traceBit != 0 {
+			traced = true
+			continue
+		}
 		s := e.lookupLocked(r.id)
-		if s == nil || s.addr != r.from || uint16(r.seq) != r.seq16 {
-			continue
+		to := r.from
+		if r.err != nil {
+			to = r.dst // the error comes from a router; the request went to s
 		}
-		p, ok := s.takeLocked(r.seq, r.token, true)
-		if !ok {
-			continue
+		var p pending
+		ok := s != nil && s.addr == to && uint16(r.seq) == r.seq16
+		if ok {
+			p, ok = s.takeLocked(r.seq, r.token, true)
 		}
-		s.failures = 0
-		buf = append(buf, Result{ID: s.spec.ID, Seq: p.seq, RTT: max(r.at.Sub(p.sent), 0), At: p.sent, Addr: r.from})
+		switch {
+		case !ok && r.err != nil:
+			foreign++
+		case !ok:
+			ignored++
+		case r.err != nil:
+			errs++
+			e.noteOutcomeLocked(s, false)
+			buf = append(buf, Result{ID: s.spec.ID, Seq: p.seq, At: p.sent, Addr: p.addr, Err: r.err})
+		default:
+			received++
+			s.failures = 0
+			buf = append(buf, Result{ID: s.spec.ID, Seq: p.seq, RTT: max(r.at.Sub(p.sent), 0), At: p.sent, Addr: r.from})
+		}
 	}
 	e.mu.Unlock()
-	matched = len(buf) - matched
-	if n := len(rs) - matched; n > 0 {
-		e.ignored.Add(uint64(n))
+	if traced {
+		for _, r := range rs {
+			if r.id&traceBit != 0 && !e.tracing.deliver(r) {
+				if r.err != nil {
+					foreign++
+				} else {
+					ignored++
+				}
+			}
+		}
 	}
-	e.received.Add(uint64(matched))
+	e.ignored.Add(ignored)
+	e.foreign.Add(foreign)
+	e.icmpErrors.Add(errs)
+	e.received.Add(received)
 	return buf
 }
 

@@ -71,6 +71,29 @@ type icmpSocket struct {
 	// longer while it grows.
 	drained   atomic.Uint64
 	closeOnce sync.Once
+
+	// errorsHidden says why ICMP errors cannot be read ("" when they can).
+	errorsHidden string
+	// errPending is set when a send consumed a ping socket's pending error
+	// (see sendFailed): its error queue then needs reading.
+	errPending atomic.Bool
+}
+
+// sendFailed reports whether a send that failed with err should be tried
+// again. On a ping socket with IP_RECVERR, an ICMP error about an earlier
+// probe (any host's) also sets the socket's pending error, and the next
+// send fails with it and clears it: that send did not fail, so it goes
+// again, once, and the error queue is read at the next drain.
+func (s *icmpSocket) sendFailed(err error, retried bool) bool {
+	if s.raw || s.errorsHidden != "" {
+		return false
+	}
+	switch err {
+	case unix.EHOSTUNREACH, unix.ENETUNREACH, unix.EACCES, unix.ECONNREFUSED, unix.EPROTO, unix.EHOSTDOWN:
+		s.errPending.Store(true)
+		return !retried
+	}
+	return false
 }
 
 // openICMP opens the socket for one family in the given mode.
@@ -160,33 +183,38 @@ func openRaw(v6 bool) (*icmpSocket, error) {
 	return s, nil
 }
 
-// setFilter attaches the BPF program (and for IPv6 the ICMP6_FILTER).
+// setFilter attaches the BPF program (and for IPv6 the ICMP6_FILTER). It
+// passes echo replies carrying our identifier and the ICMP errors that may
+// quote one of our echo requests (destination unreachable, time exceeded,
+// parameter problem): whether an error quotes ours is checked when it is
+// read (see parseRawError), as errors are rare and the quoted header sits
+// behind a second IP header that a socket filter cannot follow.
 func (s *icmpSocket) setFilter() error {
 	replyType := uint32(ipv4.ICMPTypeEchoReply)
-	var prog []bpf.Instruction
+	errTypes := [3]uint32{icmp4Unreachable, icmp4TimeExceeded, icmp4ParamProblem}
+	load := func(off uint32) bpf.Instruction { return bpf.LoadIndirect{Off: off, Size: 1} }
+	loadID := bpf.Instruction(bpf.LoadIndirect{Off: 4, Size: 2})
+	// Raw IPv4 sockets deliver the IP header too: X = header length.
+	prog := []bpf.Instruction{bpf.LoadMemShift{Off: 0}}
 	if s.v6 {
 		// Raw ICMPv6 sockets deliver the ICMP message without the IP header.
 		replyType = uint32(ipv6.ICMPTypeEchoReply)
-		prog = []bpf.Instruction{
-			bpf.LoadAbsolute{Off: 0, Size: 1},
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: replyType, SkipFalse: 3},
-			bpf.LoadAbsolute{Off: 4, Size: 2},
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(s.id), SkipFalse: 1},
-			bpf.RetConstant{Val: 0xffff},
-			bpf.RetConstant{Val: 0},
-		}
-	} else {
-		// Raw IPv4 sockets deliver the IP header too: X = header length.
-		prog = []bpf.Instruction{
-			bpf.LoadMemShift{Off: 0},
-			bpf.LoadIndirect{Off: 0, Size: 1},
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: replyType, SkipFalse: 3},
-			bpf.LoadIndirect{Off: 4, Size: 2},
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(s.id), SkipFalse: 1},
-			bpf.RetConstant{Val: 0xffff},
-			bpf.RetConstant{Val: 0},
-		}
+		errTypes = [3]uint32{icmp6Unreachable, icmp6TimeExceeded, icmp6ParamProblem}
+		load = func(off uint32) bpf.Instruction { return bpf.LoadAbsolute{Off: off, Size: 1} }
+		loadID = bpf.LoadAbsolute{Off: 4, Size: 2}
+		prog = nil
 	}
+	prog = append(prog,
+		load(0),
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: replyType, SkipFalse: 2},
+		loadID,
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(s.id), SkipTrue: 4, SkipFalse: 3},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: errTypes[0], SkipTrue: 3},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: errTypes[1], SkipTrue: 2},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: errTypes[2], SkipTrue: 1},
+		bpf.RetConstant{Val: 0},
+		bpf.RetConstant{Val: 0xffff},
+	)
 	raw, err := bpf.Assemble(prog)
 	if err != nil {
 		return err
@@ -196,7 +224,8 @@ func (s *icmpSocket) setFilter() error {
 
 // tune makes the socket non-blocking, asks for a large receive buffer and
 // kernel receive timestamps (both best effort), and on a raw IPv4 socket
-// turns away every ICMP type but echo reply before the BPF program runs.
+// turns away every ICMP type but echo reply and the errors before the BPF
+// program runs; on a ping socket it asks for ICMP errors (IP_RECVERR).
 func (s *icmpSocket) tune() error {
 	if err := unix.SetNonblock(s.fd, true); err != nil {
 		return err
@@ -204,7 +233,15 @@ func (s *icmpSocket) tune() error {
 	s.kernelTS = tuneFD(s.fd) // sockopt_*.go
 	if s.raw && !s.v6 {
 		// Best effort: the BPF program is what guarantees the filtering.
-		acceptOnlyEchoReplies(s.fd) // icmpfilter_*.go
+		acceptOnlyEchoRepliesAndErrors(s.fd) // icmpfilter_*.go
+	}
+	if !s.raw {
+		// A ping socket hands ICMP errors about our requests to the error
+		// queue only with IP_RECVERR; without it the kernel drops them and
+		// a probe stopped by a router can only time out.
+		if err := enableRecvErr(s.fd, s.v6); err != nil { // errqueue_*.go
+			s.errorsHidden = fmt.Sprintf("the kernel does not pass ICMP errors to ping sockets (IP_RECVERR: %v): a probe stopped by a router is reported as a timeout", err)
+		}
 	}
 	return nil
 }
@@ -269,10 +306,13 @@ func (s *icmpSocket) send(pkt []byte, addr netip.Addr) error {
 		}
 		zone = uint32(ifi.Index)
 	}
-	for waited := false; ; {
+	for waited, retried := false, false; ; {
 		err := s.sendTo(pkt, addr, zone)
 		switch {
 		case err == unix.EINTR:
+			continue
+		case err != nil && s.sendFailed(err, retried):
+			retried = true
 			continue
 		case err == unix.EAGAIN && !waited:
 			// The socket buffer is full (a saturated link): wait for room
@@ -298,6 +338,11 @@ type reply struct {
 	seq   uint64
 	token uint64
 	at    time.Time // kernel receive time, or when read
+
+	// An ICMP error quoting one of our requests: err says who sent it and
+	// why, dst is where the request was going (from is err.From).
+	err *ICMPError
+	dst netip.Addr
 }
 
 // parseReply decodes a packet read from the socket. ok is false for packets
@@ -341,14 +386,20 @@ const readBatch = 64
 
 // replyReader is one goroutine's buffers for reading replies.
 type replyReader struct {
-	// Our replies are 28 bytes of ICMP after at most 60 of IP header; the
+	// Our replies are 28 bytes of ICMP after at most 60 of IP header; an
+	// ICMP error quoting one adds 8 bytes and a second IP header. The
 	// control messages hold one timestamp.
-	bufs [readBatch][128]byte
+	bufs [readBatch][176]byte
 	oobs [readBatch][64]byte
 	pkts [readBatch]packet // what the last read returned
 
 	replies []reply // read, to be matched
 	ignored uint64  // packets read that were not our replies
+	foreign uint64  // ICMP errors read that quote someone else's packet
+
+	// The error queue of a ping socket (see drainErrors).
+	ebuf [512]byte
+	eoob [256]byte
 
 	sys readerState // sys_*.go
 }
@@ -364,6 +415,9 @@ type packet struct {
 // rd.replies (or rd.ignored) and returns how many it read.
 func (s *icmpSocket) drain(rd *replyReader) int {
 	n, failed := 0, 0
+	if s.errPending.Load() && s.errPending.Swap(false) {
+		n += s.drainErrors(rd, time.Now()) // errqueue_*.go
+	}
 	for {
 		m, err := s.recvBatch(rd) // sys_*.go
 		if err != nil {
@@ -371,7 +425,18 @@ func (s *icmpSocket) drain(rd *replyReader) int {
 			// failed read consumed (an ICMP error on a ping socket): the
 			// packets behind it are still there.
 			if err == unix.EAGAIN || err == unix.EBADF {
+				if n == 0 && !s.raw && s.errorsHidden == "" && err == unix.EAGAIN {
+					// Woken with nothing to read: the error queue may
+					// hold errors whose pending error a send consumed,
+					// and epoll reports them until they are read.
+					n += s.drainErrors(rd, time.Now())
+				}
 				return n
+			}
+			if !s.raw {
+				// With IP_RECVERR, the error is the sign that the error
+				// queue holds ICMP errors about our requests.
+				n += s.drainErrors(rd, time.Now()) // errqueue_*.go
 			}
 			if failed++; failed > 8 {
 				return n
@@ -382,6 +447,8 @@ func (s *icmpSocket) drain(rd *replyReader) int {
 		for _, p := range rd.pkts[:m] {
 			if r, ok := s.decode(p, now); ok {
 				rd.replies = append(rd.replies, r)
+			} else if s.raw && isErrorType(p.data, s.v6) {
+				rd.foreign++
 			} else {
 				rd.ignored++
 			}
@@ -396,6 +463,9 @@ func (s *icmpSocket) drain(rd *replyReader) int {
 // decode turns a packet read at now into one of our replies.
 func (s *icmpSocket) decode(p packet, now time.Time) (reply, bool) {
 	r, ok := s.parseReply(p.data, p.from)
+	if !ok && s.raw {
+		r, ok = s.parseError(p.data, p.from)
+	}
 	if !ok {
 		return r, false
 	}
@@ -430,4 +500,33 @@ func kernelTimestamp(oob []byte) (time.Time, bool) {
 		oob = rest
 	}
 	return time.Time{}, false
+}
+
+// parseError decodes an ICMP error read from a raw socket that quotes one
+// of our echo requests.
+func (s *icmpSocket) parseError(msg []byte, from netip.Addr) (r reply, ok bool) {
+	q, ok := parseRawError(msg, s.v6)
+	if !ok || !s.parseEcho(q.echo, &r) {
+		return r, false
+	}
+	r.from = from.Unmap()
+	r.dst = q.dst.Unmap()
+	r.err = &ICMPError{From: r.from, V6: s.v6, Type: q.typ, Code: q.code}
+	return r, true
+}
+
+// isErrorType reports whether a packet read from a raw socket is an ICMP
+// error that ends a probe (whoever's probe it was).
+func isErrorType(msg []byte, v6 bool) bool {
+	if !v6 {
+		if len(msg) < 20 {
+			return false
+		}
+		hl := int(msg[0]&0x0f) * 4
+		if hl >= len(msg) {
+			return false
+		}
+		msg = msg[hl:]
+	}
+	return len(msg) > 0 && failsProbe(v6, msg[0])
 }

@@ -8,8 +8,8 @@ import (
 	"golang.org/x/net/bpf"
 )
 
-// acceptOnlyEchoReplies does nothing where there is no ICMP_FILTER.
-func acceptOnlyEchoReplies(int) error { return nil }
+// acceptOnlyEchoRepliesAndErrors does nothing where there is no ICMP_FILTER.
+func acceptOnlyEchoRepliesAndErrors(int) error { return nil }
 
 // attachFilter fails: raw mode relies on Linux's socket filters, so the
 // unprivileged datagram socket is the mode elsewhere.

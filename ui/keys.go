@@ -10,6 +10,9 @@ type KeyMap struct {
 	Pause, PauseAll, Add, Remove, Filter, Sort key.Binding
 	Detail, Back, Reload, Help, Quit           key.Binding
 
+	// In the detail view: trace the host's path live.
+	Trace key.Binding
+
 	// In the add form, the filter and the remove question.
 	Submit, NextField, Yes, No key.Binding
 }
@@ -35,6 +38,7 @@ func DefaultKeyMap() KeyMap {
 		Reload:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reload config")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Trace:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "trace (detail)")),
 
 		Submit:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("⏎", "add")),
 		NextField: key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "next field")),
@@ -45,10 +49,11 @@ func DefaultKeyMap() KeyMap {
 
 // Bindings that only label the one-line hints.
 var (
-	move      = key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "move"))
-	otherHost = key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "other host"))
-	sortShort = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort"))
-	closeHelp = key.NewBinding(key.WithKeys("?", "esc"), key.WithHelp("?/esc", "close help"))
+	move       = key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "move"))
+	otherHost  = key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "other host"))
+	sortShort  = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort"))
+	traceShort = key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "trace"))
+	closeHelp  = key.NewBinding(key.WithKeys("?", "esc"), key.WithHelp("?/esc", "close help"))
 )
 
 // ShortHelp is the one-line hint of the table.
@@ -67,7 +72,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Pause, k.PauseAll, k.Add, k.Remove},
-		{k.Filter, k.Sort, k.Detail, k.Back},
+		{k.Filter, k.Sort, k.Detail, k.Back, k.Trace},
 		{k.Reload, k.Help, k.Quit},
 	}
 }
@@ -86,5 +91,8 @@ func (k KeyMap) helpHelp() []key.Binding { return []key.Binding{closeHelp, k.Qui
 
 // detailHelp is the one-line hint of the detail view.
 func (k KeyMap) detailHelp() []key.Binding {
-	return []key.Binding{k.Back, otherHost, k.Pause, k.Help, k.Quit}
+	return []key.Binding{k.Back, otherHost, k.Pause, traceShort, k.Help, k.Quit}
 }
+
+// traceHelp is the one-line hint of the live trace.
+func (k KeyMap) traceHelp() []key.Binding { return []key.Binding{k.Back, k.Help, k.Quit} }

@@ -329,18 +329,28 @@ func (t *tableModel) writeRow(b *strings.Builder, v *monitor.HostView, selected 
 		left(rp.dim, "paused by you at "+formatStamp(v.PausedAt, now), span)
 	} else {
 		gap()
-		last := none
-		if v.Sent > 0 {
-			last = formatRTT(v.Last)
-		}
-		right(rp.num, last, l.last)
-		if l.avg > 0 {
-			gap()
-			avg := none
-			if v.Received > 0 {
-				avg = formatRTT(v.Avg)
+		if v.State == monitor.Down && v.LastErr != "" {
+			// A DOWN host has no RTT to show: why it is down takes the
+			// RTT columns (the detail view says it in full).
+			span := l.last
+			if l.avg > 0 {
+				span += 1 + l.avg
 			}
-			right(rp.num, avg, l.avg)
+			left(rp.timer, shortReason(v.LastErr), span)
+		} else {
+			last := none
+			if v.Sent > 0 {
+				last = formatRTT(v.Last)
+			}
+			right(rp.num, last, l.last)
+			if l.avg > 0 {
+				gap()
+				avg := none
+				if v.Received > 0 {
+					avg = formatRTT(v.Avg)
+				}
+				right(rp.num, avg, l.avg)
+			}
 		}
 		gap()
 		right(rp.num, formatLoss(v.Loss, v.Sent), l.loss)
@@ -355,6 +365,27 @@ func (t *tableModel) writeRow(b *strings.Builder, v *monitor.HostView, selected 
 	if selected && used < t.c.width {
 		cell(rp.gap, spaces(t.c.width-used), t.c.width-used)
 	}
+}
+
+// shortReason is a probe failure's reason (probe.Reason) cut to fit the
+// table's RTT columns: "timeout", "refused", "no such host", "no route",
+// "unreachable", "prohibited", "TTL exceeded". The router's address is left
+// to the detail view.
+func shortReason(reason string) string {
+	for _, p := range []struct{ prefix, short string }{
+		{"host unreachable from ", "unreachable"},
+		{"network unreachable from ", "net unreach"},
+		{"no route from ", "no route"},
+		{"prohibited by ", "prohibited"},
+		{"TTL exceeded at ", "TTL exceeded"},
+		{"port unreachable from ", "port unreach"},
+		{"protocol unreachable from ", "unreachable"},
+	} {
+		if strings.HasPrefix(reason, p.prefix) {
+			return p.short
+		}
+	}
+	return reason
 }
 
 // timer is a host's FOR cell: a live "down 00:12:34" for a DOWN host, the

@@ -53,6 +53,9 @@ type Options struct {
 	// Notice is shown under the table until something else is said, e.g.
 	// how to add hosts when none were named.
 	Notice string
+	// Tracer traces a host's path live (the detail view's t key); nil
+	// without ICMP.
+	Tracer Tracer
 	// Now is the clock (default time.Now); tests fix it.
 	Now func() time.Time
 	// Renderer is the lipgloss renderer of the output (default the
@@ -77,6 +80,7 @@ type viewState uint8
 const (
 	stateTable viewState = iota
 	stateDetail
+	stateTrace // the live trace of the detail view's host (trace.go)
 )
 
 // inputMode is what the keys go to.
@@ -121,6 +125,7 @@ type Model struct {
 
 	table    tableModel
 	detail   detailModel
+	trace    traceModel
 	form     addForm
 	filterIn textinput.Model
 	help     help.Model
@@ -175,6 +180,7 @@ func New(o Options) *Model {
 		},
 		table:      tableModel{c: c, sort: sortDownFirst},
 		detail:     detailModel{c: c},
+		trace:      traceModel{c: c, tracer: o.Tracer, ctx: o.Context},
 		form:       newAddForm(c),
 		filterIn:   newInput(c, "/", "name or address"),
 		help:       help.New(),
@@ -257,6 +263,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.setStatus(statusInfo, "removed "+msg.name)
 	case historyMsg:
 		m.detail.setHistory(msg)
+	case traceRoundMsg, traceTickMsg:
+		cmd = m.trace.update(msg)
 	case tea.KeyMsg:
 		cmd = m.handleKey(msg)
 	}
@@ -361,6 +369,13 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 		return nil
 	case key.Matches(k, keys.Reload):
 		return m.reload()
+	}
+	if m.state == stateTrace {
+		if key.Matches(k, keys.Back) {
+			m.trace.stop()
+			m.state = stateDetail
+		}
+		return nil
 	}
 	if m.state == stateDetail {
 		return m.detailKey(k)
@@ -479,6 +494,11 @@ func (m *Model) detailKey(k tea.KeyMsg) tea.Cmd {
 		if v := m.detail.host; v != nil {
 			return m.back.pause(v)
 		}
+	case key.Matches(k, keys.Trace):
+		if v := m.detail.host; v != nil {
+			m.state = stateTrace
+			return m.trace.start(v.ID, v.Name, v.Address)
+		}
 	}
 	return nil
 }
@@ -571,6 +591,8 @@ func (m *Model) View() string {
 			m.table.compactView(&b, body)
 		case m.state == stateDetail:
 			m.detail.view(&b, body)
+		case m.state == stateTrace:
+			m.trace.view(&b, body)
 		default:
 			m.table.view(&b, body)
 		}
@@ -633,6 +655,8 @@ func (m *Model) footer() string {
 		keys = m.c.keys.compactHelp()
 	case m.state == stateDetail:
 		keys = m.c.keys.detailHelp()
+	case m.state == stateTrace:
+		keys = m.c.keys.traceHelp()
 	case w < 80:
 		keys = m.c.keys.narrowHelp()
 	case m.canReload() && hintWidth(m.c.keys.wideHelp(), m.help.ShortSeparator) < w:
