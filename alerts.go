@@ -28,6 +28,9 @@ func setupAlerts(a *app) error {
 	if path, bad := cfg.TokenFileWorldReadable(); bad {
 		a.log.Warn("the file holding the telegram token is readable by other users", "file", path, "fix", "chmod 600 "+path)
 	}
+	if cfg.TokenConflict() {
+		a.log.Warn("telegram token set twice: the config file's is used", "token", cfg.TokenSource())
+	}
 	opts := alert.Options{
 		GroupWindow: cfg.Alerts.GroupWindow,
 		Hosts:       cfg.Hosts,

@@ -104,7 +104,7 @@ func newApp(o *options, cfg *config.Config, logw io.Writer) (*app, error) {
 		}
 	}
 	if len(cfg.Hosts) == 0 {
-		if err := cfg.AddTargets(defaultTargets, config.OriginArgs, "default"); err != nil {
+		if err := addDefaultTargets(cfg); err != nil {
 			a.close()
 			return nil, err
 		}

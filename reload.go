@@ -79,7 +79,7 @@ func (a *app) reloadHosts(ctx context.Context) (*config.Config, monitor.ReloadRe
 			return nil, monitor.ReloadResult{}, err
 		}
 		if !slices.ContainsFunc(snap.Hosts, func(v *monitor.HostView) bool { return v.Origin == config.OriginRuntime }) {
-			if err := cfg.AddTargets(defaultTargets, config.OriginArgs, "default"); err != nil {
+			if err := addDefaultTargets(cfg); err != nil {
 				return nil, monitor.ReloadResult{}, err
 			}
 		}

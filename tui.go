@@ -81,7 +81,7 @@ func runUI(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Co
 	}
 	opts := ui.Options{
 		Context:    ctx,
-		Commands:   a.runner,
+		Commands:   logCommands(a.runner, a.log, "tui"),
 		Defaults:   cfg.Defaults,
 		ConfigPath: cfg.Path,
 		LogPath:    logPath,
@@ -190,7 +190,7 @@ func reloadSummary(res monitor.ReloadResult) string {
 // addresses because no host was named anywhere.
 func watchingDefaults(cfg *config.Config) bool {
 	for _, h := range cfg.Hosts {
-		if h.Origin == config.OriginArgs {
+		if h.Origin == config.OriginDefault {
 			return true
 		}
 	}

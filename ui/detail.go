@@ -67,8 +67,8 @@ func (d *detailModel) view(b *strings.Builder, lines int) {
 	rp.glyph.put(&t, glyph(v.State))
 	t.WriteByte(' ')
 	head := v.Name
-	if v.Address != v.Name {
-		head += "  " + v.Address
+	if v.Address != v.Name || v.Resolved.IsValid() {
+		head += "  " + v.ShownAddress()
 	}
 	var state string
 	switch v.State {
@@ -202,15 +202,8 @@ func orNone(d time.Duration, ok bool) string {
 
 // origin says where a host was defined, and so whether "d" may remove it.
 func origin(o config.Origin) string {
-	switch o {
-	case config.OriginConfig:
-		return "from the config file"
-	case config.OriginArgs:
-		return "from the command line"
-	case config.OriginFile:
-		return "from a target file"
-	case config.OriginRuntime:
-		return "added at runtime (d removes it)"
+	if o == config.OriginRuntime {
+		return o.Describe() + " (d removes it)"
 	}
-	return o.String()
+	return o.Describe()
 }

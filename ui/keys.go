@@ -18,7 +18,7 @@ type KeyMap struct {
 	Submit, NextField, Yes, No key.Binding
 }
 
-// DefaultKeyMap is the key map of the design.
+// DefaultKeyMap is the key map the README lists (Terminal UI).
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),

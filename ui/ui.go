@@ -485,19 +485,7 @@ func (m *Model) tableKey(k tea.KeyMsg) tea.Cmd {
 
 // lives says where a host that "d" may not remove is defined.
 func (m *Model) lives(v *monitor.HostView) string {
-	switch v.Origin {
-	case config.OriginConfig:
-		where := "the config file"
-		if m.configPath != "" {
-			where += " " + m.configPath
-		}
-		return v.Name + " lives in " + where + ": remove it there (d removes only hosts added with a)"
-	case config.OriginArgs:
-		return v.Name + " was given on the command line: drop it there (d removes only hosts added with a)"
-	case config.OriginFile:
-		return v.Name + " comes from a target file (-f): remove it there (d removes only hosts added with a)"
-	}
-	return v.Name + " was not added here and cannot be removed here"
+	return v.Name + " " + v.Origin.Remedy(m.configPath) + " (d removes only hosts added with a)"
 }
 
 // openDetail shows v in the detail view and reads its history.

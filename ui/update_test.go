@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -245,6 +246,30 @@ func TestRemoveSaysWhereOtherHostsLive(t *testing.T) {
 	}
 }
 
+// TestRemoveOnADefaultHost: issue 10 item 10, "d on a default host says it
+// was given on the command line": 127.0.0.1 watched because no target was
+// given says so, in the status line and the detail view.
+func TestRemoveOnADefaultHost(t *testing.T) {
+	snap := fixture(t, 0)
+	for _, v := range snap.Hosts {
+		if v.Name == "new-01" {
+			v.Origin = config.OriginDefault
+		}
+	}
+	m, cmds := newTest(t, 200, 24, snap, Options{})
+	selectHost(t, m, "new-01")
+	press(t, m, "d")
+	view := m.View()
+	if len(cmds.got()) != 0 || !strings.Contains(view, "new-01 is watched by default because no target was given") ||
+		strings.Contains(view, "command line") {
+		t.Errorf("commands %q, screen:\n%s", cmds.got(), view)
+	}
+	press(t, m, "enter")
+	if view := m.View(); !strings.Contains(view, "watched by default (no target was given)") || strings.Contains(view, "command line") {
+		t.Errorf("detail view:\n%s", view)
+	}
+}
+
 func TestFilterByNameOrAddress(t *testing.T) {
 	m, _ := newTest(t, 80, 24, fixture(t, 0), Options{})
 	press(t, m, "/")
@@ -385,6 +410,23 @@ func TestDetailViewShowsChartStatsAndHistory(t *testing.T) {
 	press(t, m, "esc")
 	if m.state != stateTable {
 		t.Errorf("esc did not go back")
+	}
+}
+
+// TestDetailShowsWhatANameResolvedTo: issue 10 item 10, "a DNS name never
+// shows the address it resolved to".
+func TestDetailShowsWhatANameResolvedTo(t *testing.T) {
+	snap := fixture(t, 0)
+	for _, v := range snap.Hosts {
+		if v.Name == "web-01" {
+			v.Resolved = netip.MustParseAddr("198.18.0.5")
+		}
+	}
+	m, _ := newTest(t, 100, 24, snap, Options{})
+	selectHost(t, m, "web-01")
+	press(t, m, "enter")
+	if view := m.View(); !strings.Contains(view, "web-01  web01.example → 198.18.0.5") {
+		t.Errorf("detail view:\n%s", view)
 	}
 }
 
