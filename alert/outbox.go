@@ -48,6 +48,17 @@ type outbox struct {
 	sentN    uint64  // delivered since the start
 	attemptN uint64  // failed tries since the start, refusals included
 
+	// What the last request found, since when, in a few words; the last
+	// alerts made; each queued message's key (parallel to queue), which
+	// ties it to its entry in lastMade. See status.go.
+	health      Health
+	healthSince time.Time
+	short       string
+	lastMade    recentList
+	keys        []uint64
+	nextKey     uint64
+	check       func(context.Context) error // checks the bot (getMe); nil: cannot
+
 	recent   []time.Time // when the last perMinute sends happened (run's goroutine only)
 	prunedAt time.Time   // the last PruneOutbox (run's goroutine only)
 }
@@ -65,6 +76,14 @@ func newOutbox(st Store, n Notifier, clk Clock, log *slog.Logger, toLog bool) (*
 		return nil, fmt.Errorf("read the alert outbox: %w", err)
 	}
 	o.queue = pending
+	for _, m := range pending {
+		o.lastMade.add(m, o.newKey())
+	}
+	if toLog {
+		o.health = HealthOff
+	} else {
+		o.health = HealthOK
+	}
 	return o, nil
 }
 
@@ -89,6 +108,7 @@ func (o *outbox) commit(msgs []Message, save []HostAlert, drop []string) {
 			m.ID = ids[i]
 		}
 		o.queue = append(o.queue, m)
+		o.lastMade.add(m, o.newKey())
 	}
 	o.last = msgs[len(msgs)-1]
 	o.mu.Unlock()
@@ -102,7 +122,8 @@ func (o *outbox) commit(msgs []Message, save []HostAlert, drop []string) {
 func (o *outbox) status() Status {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	s := Status{State: StateOK, Queued: len(o.queue), Failed: o.failed}
+	s := Status{State: StateOK, Queued: len(o.queue), Failed: o.failed,
+		Health: o.health, Since: o.healthSince, Short: o.short, Recent: o.lastMade.newestFirst()}
 	if o.last.Text != "" {
 		s.Last, _, _ = strings.Cut(plainText(o.last.Text), "\n")
 		s.LastAt = o.last.Made
@@ -127,10 +148,17 @@ func (o *outbox) run(ctx context.Context) {
 		o.prune()
 		m, ok := o.head()
 		if !ok {
+			var recheck <-chan time.Time
+			if o.recheckDue() {
+				recheck = o.clock.After(recheckEvery)
+			}
 			select {
 			case <-ctx.Done():
 				return
 			case <-o.wake:
+				continue
+			case <-recheck:
+				o.recheck(ctx)
 				continue
 			}
 		}
@@ -160,7 +188,7 @@ func (o *outbox) run(ctx context.Context) {
 		case err == nil:
 			backoff = 0
 			next = now.Add(o.gap)
-			o.done(m, now, "")
+			o.done(m, now, nil)
 			if !o.toLog {
 				attrs := []any{"hosts", hostsAttr(m.Hosts), "kind", m.Kind}
 				if m.Attempts > 0 {
@@ -196,7 +224,7 @@ func (o *outbox) run(ctx context.Context) {
 				attrs = append(attrs, "next_alert_in", wait.String(), "fix", refusalFix)
 			}
 			next = now.Add(wait)
-			o.done(m, now, err.Error())
+			o.done(m, now, err)
 			o.log.Error("alert delivery failed", attrs...)
 
 		default:
@@ -249,9 +277,13 @@ func (o *outbox) head() (Message, bool) {
 	return o.queue[0], true
 }
 
-// done takes the head off the queue: sent when reason is "", failed else.
-func (o *outbox) done(m Message, now time.Time, reason string) {
+// done takes the head off the queue: sent when sendErr is nil, failed else.
+func (o *outbox) done(m Message, now time.Time, sendErr error) {
 	var err error
+	reason := ""
+	if sendErr != nil {
+		reason = sendErr.Error()
+	}
 	if m.ID != 0 {
 		if reason == "" {
 			err = o.store.MarkSent(m.ID, now)
@@ -265,6 +297,15 @@ func (o *outbox) done(m Message, now time.Time, reason string) {
 	}
 	o.mu.Lock()
 	o.queue = o.queue[1:]
+	if len(o.keys) > 0 {
+		delivery := DeliverySent
+		if sendErr != nil {
+			delivery = DeliveryFailed
+		}
+		o.lastMade.update(o.keys[0], delivery, now, reason)
+		o.keys = o.keys[1:]
+	}
+	o.setHealth(sendErr, now)
 	if reason == "" {
 		o.failing, o.retryAt = "", time.Time{}
 		if !o.toLog {
@@ -289,6 +330,10 @@ func (o *outbox) retry(m Message, now, next time.Time, err error, wait time.Dura
 	if len(o.queue) > 0 {
 		o.queue[0].Attempts++
 	}
+	if len(o.keys) > 0 {
+		o.lastMade.update(o.keys[0], DeliveryQueued, now, err.Error())
+	}
+	o.setHealth(err, now)
 	o.failing, o.retryAt = err.Error(), next
 	o.attemptN++
 	o.mu.Unlock()
@@ -298,6 +343,27 @@ func (o *outbox) retry(m Message, now, next time.Time, err error, wait time.Dura
 	}
 	o.log.Error("alert delivery failed", attrs...)
 }
+
+// newKey is the key of the next message queued.
+func (o *outbox) newKey() uint64 {
+	o.nextKey++
+	o.keys = append(o.keys, o.nextKey)
+	return o.nextKey
+}
+
+// recheck asks the bot whether the Bot API answers again.
+func (o *outbox) recheck(ctx context.Context) {
+	cctx, cancel := context.WithTimeout(ctx, recheckTimeout)
+	defer cancel()
+	err := o.check(cctx)
+	if ctx.Err() != nil {
+		return // shutting down
+	}
+	o.checked(err, o.clock.Now())
+}
+
+// recheckTimeout bounds one check of the bot while unreachable.
+const recheckTimeout = 15 * time.Second
 
 // limitAt is the earliest time the per-minute limit allows a send.
 func (o *outbox) limitAt(now time.Time) time.Time {

@@ -53,40 +53,78 @@ func (m *Model) helpView(b *strings.Builder, lines int) {
 	out = append(out, flowPath(logs, w, " ")...)
 
 	out = append(out, "", st.Heading.Render(" ALERTS"))
-	out = append(out, m.lastAlertLines(w)...)
+	out = append(out, m.alertLines(w)...)
 
 	out = append(out, "", st.Heading.Render(" MARKS"))
 	for _, l := range []string{
-		glyphUp + " up  " + glyphDown + " down  " + glyphPending + " pending  " + glyphPaused + " paused  " + markLost + " lost probe",
-		"sparkline: newest probe on the right; log scale shared by the rows on screen, its top in the column head",
+		glyphUp + " up  " + glyphDown + " down  " + glyphPending + " pending  " + glyphPaused + " paused  " + markLost + " lost probe  " + markOutlier + " reply above the scale",
+		"sparkline: newest probe on the right; log scale shared by the rows on screen, its top in the column head, " + markOutlier + " above it",
+		"26/40 ↓: the rows up to 26 of 40 are on screen, more below (↑ above, ↕ both)",
 		"d removes only hosts added with a; the others live in the config, the command line or a target file",
 	} {
 		out = append(out, flow(l, w, " ")...)
 	}
-	for i := range min(len(out), lines) {
+	// Too long for the pane: it scrolls, and the last line says so.
+	room := lines
+	if len(out) > lines && lines > 1 {
+		room = lines - 1
+	}
+	m.helpOffset = clamp(m.helpOffset, 0, max(0, len(out)-room))
+	shown := out[m.helpOffset:min(len(out), m.helpOffset+room)]
+	for i, l := range shown {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		b.WriteString(out[i])
+		b.WriteString(l)
 	}
-	for i := max(len(out), 1); i < lines; i++ {
+	n := max(len(shown), 1)
+	if room < lines && lines > 1 {
+		mark := scrollMark(m.helpOffset, room, len(out))
+		b.WriteString("\n" + st.Key.Render(fit(" "+mark+"  ↑↓ pgup pgdn scroll", w)))
+		n++
+	}
+	for i := n; i < lines; i++ {
 		b.WriteByte('\n')
 	}
 }
 
-// lastAlertLines say what the last alert was, and where alerts go when
-// Telegram is off: the log file and this screen.
-func (m *Model) lastAlertLines(w int) []string {
+// alertLines are the help's word on alerts: the channel's state with the
+// whole reason, then the last alerts, newest first, each marked sent,
+// queued or failed.
+func (m *Model) alertLines(w int) []string {
+	st := &m.c.styles
 	a := m.alert
 	var out []string
-	if a.Last == "" {
-		out = flow("no alert since the start", w, " ")
-	} else {
-		at := a.LastAt.In(m.c.now.Location()).Format("15:04:05")
-		out = flow("last alert "+at+": "+firstLine(a.Last), w, " ")
-	}
 	if a.Level == AlertOff {
-		out = append(out, flow("telegram off: alerts go to the log and the status line", w, " ")...)
+		out = flow("telegram off: alerts go to the log and the status line", w, " ")
+	} else {
+		words, style := m.alertText()
+		out = flow(words[0], w, " ")
+		for i := range out {
+			out[i] = style.Render(out[i])
+		}
+	}
+	if len(a.Recent) == 0 && a.Last == "" {
+		return append(out, flow("no alert since the start", w, " ")...)
+	}
+	if len(a.Recent) == 0 { // a status that lists none names the last one
+		at := formatStamp(a.LastAt.In(m.c.now.Location()), m.c.now)
+		return append(out, flow("last alert "+at+": "+firstLine(a.Last), w, " ")...)
+	}
+	for _, r := range a.Recent {
+		at := formatStamp(r.Made.In(m.c.now.Location()), m.c.now)
+		mark, ms := r.Delivery, st.Up
+		switch r.Delivery {
+		case "queued":
+			ms = st.Warn
+		case "failed":
+			ms = st.Down
+		}
+		line := " " + st.Faint.Render(at) + " " + ms.Render(fit(mark, 6)) + " " + firstLine(r.Text)
+		if r.Reason != "" && r.Delivery != "sent" {
+			line += st.Faint.Render(" (" + r.Reason + ")")
+		}
+		out = append(out, fitStyled(line, w))
 	}
 	return out
 }

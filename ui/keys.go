@@ -9,6 +9,7 @@ type KeyMap struct {
 
 	Pause, PauseAll, Add, Remove, Filter, Sort key.Binding
 	Detail, Back, Reload, Help, Quit           key.Binding
+	Events                                     key.Binding // the recent events list
 
 	// In the add form, the filter and the remove question.
 	Submit, NextField, Yes, No key.Binding
@@ -35,6 +36,7 @@ func DefaultKeyMap() KeyMap {
 		Reload:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reload config")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Events:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "recent events")),
 
 		Submit:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("⏎", "add")),
 		NextField: key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "next field")),
@@ -45,10 +47,11 @@ func DefaultKeyMap() KeyMap {
 
 // Bindings that only label the one-line hints.
 var (
-	move      = key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "move"))
-	otherHost = key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "other host"))
-	sortShort = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort"))
-	closeHelp = key.NewBinding(key.WithKeys("?", "esc"), key.WithHelp("?/esc", "close help"))
+	move       = key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "move"))
+	otherHost  = key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "other host"))
+	sortShort  = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort"))
+	closeHelp  = key.NewBinding(key.WithKeys("?", "esc"), key.WithHelp("?/esc", "close help"))
+	scrollHint = key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "scroll"))
 )
 
 // ShortHelp is the one-line hint of the table.
@@ -68,7 +71,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Pause, k.PauseAll, k.Add, k.Remove},
 		{k.Filter, k.Sort, k.Detail, k.Back},
-		{k.Reload, k.Help, k.Quit},
+		{k.Reload, k.Events, k.Help, k.Quit},
 	}
 }
 
@@ -82,7 +85,12 @@ func (k KeyMap) narrowHelp() []key.Binding {
 func (k KeyMap) compactHelp() []key.Binding { return []key.Binding{k.Help, k.Quit} }
 
 // helpHelp is the hint under the help page.
-func (k KeyMap) helpHelp() []key.Binding { return []key.Binding{closeHelp, k.Quit} }
+func (k KeyMap) helpHelp() []key.Binding { return []key.Binding{closeHelp, scrollHint, k.Quit} }
+
+// eventsHelp is the hint under the events list.
+func (k KeyMap) eventsHelp() []key.Binding {
+	return []key.Binding{k.Back, scrollHint, k.Help, k.Quit}
+}
 
 // detailHelp is the one-line hint of the detail view.
 func (k KeyMap) detailHelp() []key.Binding {

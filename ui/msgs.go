@@ -15,8 +15,9 @@ type SnapshotMsg monitor.Snapshot
 
 // tickMsg is the clock's second: timers advance, the alert state is fresh.
 type tickMsg struct {
-	now   time.Time
-	alert AlertState
+	now    time.Time
+	alert  AlertState
+	events []Event // nil: no news of transitions
 }
 
 // commandDoneMsg is the outcome of a pause or resume.
