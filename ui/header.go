@@ -122,9 +122,7 @@ func (m *Model) header() string {
 	// alert's wording shrinks to its core, and only then goes.
 	steps := []func() bool{
 		func() bool { alert.shorten(); return false }, // the reason in a few words
-		drop(&cfg), drop(&pending),
-		func() bool { alert.shorten(); return false }, // no reason
-		drop(&paused), drop(&title),
+		drop(&cfg), drop(&pending), drop(&paused), drop(&title),
 		alert.shorten, // shorter and shorter, while there is a shorter one
 		drop(&alert), drop(&clk),
 	}
