@@ -107,7 +107,10 @@ func runUI(ctx context.Context, o *options, cfg *config.Config, stdin io.Reader,
 		}
 		return reloadSummary(res), nil
 	}
-	if !named && watchingDefaults(cfg) {
+	switch {
+	case !named && o.demo:
+		opts.Notice = "demo: simulated hosts, nothing is probed; e lists what happened, ? the keys"
+	case !named && watchingDefaults(cfg):
 		opts.Notice = "no targets given, watching this machine: press a to add a host"
 	}
 
