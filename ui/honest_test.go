@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"testing"
@@ -8,6 +9,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
 
 	"downtime/monitor"
 	"downtime/probe"
@@ -228,5 +231,61 @@ func TestOneSlowReplyDoesNotFlattenTheSparklines(t *testing.T) {
 	}
 	if heads := ansi.Strip(screen(m)[1]); strings.Contains(heads, "≤2.0s") || strings.Contains(heads, "≤2s") {
 		t.Errorf("the scale's top is the outlier: %q", heads)
+	}
+}
+
+// TestGoldenHonestScreens: the header's Telegram states (ok, unreachable
+// with a queue, refused), the help with the alerts' deliveries and the
+// events list, at 80×24 (issue 10 items 1 and 9). Refresh with
+// `go test ./ui -run TestGoldenHonest -update`.
+func TestGoldenHonestScreens(t *testing.T) {
+	withRecent := unreachable
+	withRecent.Recent = []SentAlert{
+		{Made: now.Add(-40 * time.Second), Text: "🔴 db-replica (198.18.0.7) is DOWN since 2026-11-26 21:03:24 UTC", Down: true, Delivery: "queued", Reason: "connection refused"},
+		{Made: now.Add(-20 * time.Minute), Text: "🟢 web-01 is UP after 00:00:41", Delivery: "sent", At: now.Add(-20 * time.Minute)},
+	}
+	t1 := now.Add(-41 * time.Second)
+	transitions := []monitor.Transition{
+		{Host: "web-01", Address: "web01.example", From: monitor.Up, To: monitor.Down, At: now.Add(-21 * time.Minute), DownSince: now.Add(-21 * time.Minute), Reason: "timeout"},
+		{Host: "web-01", Address: "web01.example", From: monitor.Down, To: monitor.Up, At: now.Add(-20 * time.Minute), DownSince: now.Add(-21 * time.Minute)},
+		{Host: "db-replica", Address: "198.18.0.7", From: monitor.Up, To: monitor.Down, At: t1, DownSince: t1, Reason: "host unreachable from 198.18.0.254"},
+		{Host: "core-sw1", Address: "198.18.0.1", From: monitor.Down, To: monitor.Down, At: now.Add(-time.Minute), DownSince: now.Add(-12*time.Minute - 34*time.Second), Restored: true},
+	}
+	tests := []struct {
+		name    string
+		alert   AlertState
+		keys    []string
+		waitFor string
+	}{
+		{"ok", AlertState{Level: AlertOK}, nil, "telegram: ok"},
+		{"unreachable", unreachable, nil, "(3 queued)"},
+		{"refused", refused, nil, "bot removed from chat"},
+		{"help_alerts", withRecent, []string{"?", "G"}, "queued 🔴 db-replica"},
+		{"events", withRecent, []string{"e"}, "EVENTS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := NewEvents()
+			for _, tr := range transitions {
+				ev.Transition(tr)
+			}
+			m := New(Options{
+				Commands: &fakeCommands{}, History: &fakeHistory{}, Events: ev,
+				Now: func() time.Time { return now }, Renderer: asciiRenderer(),
+				ConfigPath: "/etc/downtime/hosts.toml", LogPath: "/var/lib/downtime/downtime.log",
+			})
+			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+			tm.Send(SnapshotMsg(fixture(t, len(fixtureHosts)+40)))
+			tm.Send(tickMsg{now: now, alert: tt.alert, events: ev.list()})
+			for _, k := range tt.keys {
+				tm.Send(keyMsg(k))
+			}
+			teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+				return bytes.Contains(b, []byte(tt.waitFor))
+			}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+			tm.Send(keyMsg("q"))
+			final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
+			golden.RequireEqual(t, []byte(final.View()))
+		})
 	}
 }
