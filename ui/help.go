@@ -6,10 +6,35 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 )
 
-// helpView is the page "?" shows in place of the table: every key, in as
-// many columns as the pane holds, where the logs are, the last alert, and
-// what the marks mean (last: on a short pane it is what goes).
+// helpView is the page "?" shows in place of the table, from
+// m.helpOffset on: on a short pane it scrolls, and the footer's mark says
+// so (helpMark).
 func (m *Model) helpView(b *strings.Builder, lines int) {
+	out := m.helpLines()
+	m.helpOffset = clamp(m.helpOffset, 0, max(0, len(out)-lines))
+	shown := out[m.helpOffset:min(len(out), m.helpOffset+lines)]
+	for i, l := range shown {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(l)
+	}
+	for i := max(len(shown), 1); i < lines; i++ {
+		b.WriteByte('\n')
+	}
+}
+
+// helpMark is the help page's scroll mark in a body of lines lines.
+func (m *Model) helpMark(lines int) string {
+	n := len(m.helpLines())
+	off := clamp(m.helpOffset, 0, max(0, n-lines))
+	return scrollMark(off, min(lines, n), n)
+}
+
+// helpLines are the lines of the help page: every key, in as many columns
+// as the pane holds, where the logs are, the alerts, and what the marks
+// mean.
+func (m *Model) helpLines() []string {
 	st := &m.c.styles
 	w := m.c.width
 	var items []key.Binding
@@ -64,28 +89,7 @@ func (m *Model) helpView(b *strings.Builder, lines int) {
 	} {
 		out = append(out, flow(l, w, " ")...)
 	}
-	// Too long for the pane: it scrolls, and the last line says so.
-	room := lines
-	if len(out) > lines && lines > 1 {
-		room = lines - 1
-	}
-	m.helpOffset = clamp(m.helpOffset, 0, max(0, len(out)-room))
-	shown := out[m.helpOffset:min(len(out), m.helpOffset+room)]
-	for i, l := range shown {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(l)
-	}
-	n := max(len(shown), 1)
-	if room < lines && lines > 1 {
-		mark := scrollMark(m.helpOffset, room, len(out))
-		b.WriteString("\n" + st.Key.Render(fit(" "+mark+"  ↑↓ pgup pgdn scroll", w)))
-		n++
-	}
-	for i := n; i < lines; i++ {
-		b.WriteByte('\n')
-	}
+	return out
 }
 
 // alertLines are the help's word on alerts: the channel's state with the

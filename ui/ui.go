@@ -684,11 +684,16 @@ func (m *Model) footer() string {
 	// help cuts the line with an ellipsis, but not when even that does
 	// not fit: fitStyled makes sure.
 	hint := " " + m.help.ShortHelpView(keys)
-	if m.compact() && !m.showHelp && m.state != stateEvents {
+	mark := ""
+	switch {
+	case m.showHelp:
+		mark = m.helpMark(m.c.height - 2 - strings.Count(b.String(), "\n")) // the lines above the footer's
+	case m.compact() && m.state != stateEvents:
 		// The compact list has no column heads to carry the scroll mark.
-		if mark := scrollMark(m.table.offset, min(m.table.height, len(m.table.rows)), len(m.table.rows)); mark != "" {
-			hint = padBetween(hint, m.c.styles.Key.Render(mark), w)
-		}
+		mark = scrollMark(m.table.offset, min(m.table.height, len(m.table.rows)), len(m.table.rows))
+	}
+	if mark != "" {
+		hint = padBetween(hint, m.c.styles.Key.Render(mark), w)
 	}
 	b.WriteString(fitStyled(hint, w))
 	return b.String()
