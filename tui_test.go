@@ -151,7 +151,10 @@ func TestTUIInTmux(t *testing.T) {
 
 			p.keys("?")
 			p.waitFor("?", "pause/resume all", "LOGS", filepath.Join(dir, "downtime.log"))
+			// Wait for the table: an esc and a q sent within a millisecond
+			// read as alt+q, which no person types.
 			p.keys("Escape")
+			p.waitFor("esc after ?", "HOST", "web-01")
 
 			p.keys("q")
 			p.waitFor("q", "downtime exited 0")
