@@ -501,3 +501,41 @@ func TestDemoWallGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestUIAlertStateFromOneStatus (issue 10 item 1): one Status call gives
+// the header its level, time and reasons and the help its recent alerts;
+// a healthy channel carries no stale reason.
+func TestUIAlertStateFromOneStatus(t *testing.T) {
+	since := time.Date(2026, 11, 26, 7, 5, 0, 0, time.UTC)
+	tests := []struct {
+		in   alert.Status
+		want ui.AlertLevel
+	}{
+		{alert.Status{Health: alert.HealthOff, State: alert.StateOff}, ui.AlertOff},
+		{alert.Status{Health: alert.HealthOK, State: alert.StateQueued, Queued: 2}, ui.AlertOK},
+		{alert.Status{Health: alert.HealthUnreachable, State: alert.StateFailing, Since: since, Queued: 3, Reason: "telegram: sendMessage: dial tcp: connection refused", Short: "connection refused"}, ui.AlertUnreachable},
+		{alert.Status{Health: alert.HealthFailing, State: alert.StateFailing, Since: since, Reason: "telegram: 502 Bad Gateway"}, ui.AlertFailing},
+		{alert.Status{Health: alert.HealthRefused, State: alert.StateFailing, Since: since, Reason: "telegram: 403 Forbidden: bot was kicked", Short: "bot removed from chat"}, ui.AlertRefused},
+	}
+	for _, tt := range tests {
+		got := uiAlertState(tt.in)
+		if got.Level != tt.want || got.Queued != tt.in.Queued {
+			t.Errorf("%+v: level %v queued %d, want %v %d", tt.in, got.Level, got.Queued, tt.want, tt.in.Queued)
+		}
+		failing := tt.want != ui.AlertOK && tt.want != ui.AlertOff
+		if failing && (!got.Since.Equal(since) || strings.HasPrefix(got.Reason, "telegram: ") || got.Reason == "" || got.Short != tt.in.Short) {
+			t.Errorf("%+v: since %v reason %q short %q", tt.in, got.Since, got.Reason, got.Short)
+		}
+		if !failing && (got.Reason != "" || !got.Since.IsZero()) {
+			t.Errorf("%+v: a healthy channel with reason %q since %v", tt.in, got.Reason, got.Since)
+		}
+	}
+	in := alert.Status{Health: alert.HealthOK, Recent: []alert.Recent{
+		{Made: since, Text: "🔴 a (a.lan) is DOWN since 07:05", Delivery: alert.DeliveryFailed, Reason: "telegram: 400 Bad Request: chat not found", At: since},
+		{Made: since, Text: "🟢 a is UP after 00:00:10", Delivery: alert.DeliverySent, At: since},
+	}}
+	got := uiAlertState(in).Recent
+	if len(got) != 2 || got[0].Delivery != "failed" || !got[0].Down || got[0].Reason != "400 Bad Request: chat not found" || got[1].Delivery != "sent" || got[1].Down {
+		t.Errorf("recent: %+v", got)
+	}
+}
