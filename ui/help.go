@@ -125,10 +125,18 @@ func (m *Model) alertLines(w int) []string {
 			ms = st.Down
 		}
 		line := " " + st.Faint.Render(at) + " " + ms.Render(fit(mark, 6)) + " " + firstLine(r.Text)
-		if r.Reason != "" && r.Delivery != "sent" {
-			line += st.Faint.Render(" (" + r.Reason + ")")
-		}
 		out = append(out, fitStyled(line, w))
+		if r.Reason != "" && r.Delivery != "sent" {
+			// Its own line: a cut alert text still leaves the why whole.
+			why := "why: "
+			if r.Delivery == "queued" {
+				why = "last try: "
+			}
+			indent := spaces(1 + width(at) + 1 + 6 + 1) // under the text
+			for _, l := range flow(why+r.Reason, w, indent) {
+				out = append(out, st.Faint.Render(l))
+			}
+		}
 	}
 	return out
 }

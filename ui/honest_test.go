@@ -80,8 +80,8 @@ func TestHelpShowsTheWholeReasonAndEachAlertsDelivery(t *testing.T) {
 	text := ansi.Strip(m.View())
 	for _, want := range []string{
 		"telegram: unreachable since 07:05 (3 queued): sendMessage: dial tcp 127.0.0.1:9: connect: connection refused",
-		"21:04:05 queued 🔴 db-replica (198.18.0.7) is DOWN since 2026-11-26 21:03:24 UTC (connection refused)",
-		"20:04:05 failed 🟢 web-01 is UP after 00:00:41 (403 Forbidden: bot was kicked)",
+		"21:04:05 queued 🔴 db-replica (198.18.0.7) is DOWN since 2026-11-26 21:03:24 UTC\n                 last try: connection refused",
+		"20:04:05 failed 🟢 web-01 is UP after 00:00:41\n                 why: 403 Forbidden: bot was kicked",
 		"19:04:05 sent   🔴 web-01 (198.18.0.9) is DOWN",
 	} {
 		if !strings.Contains(text, want) {
