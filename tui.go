@@ -186,10 +186,12 @@ func uiAlertState(s alert.Status) ui.AlertState {
 		st.Level = ui.AlertRefused
 	case alert.HealthFailing:
 		st.Level = ui.AlertFailing
+	case alert.HealthChecking:
+		st.Level = ui.AlertChecking
 	default:
 		st.Level = ui.AlertOK
 	}
-	if st.Level == ui.AlertOK || st.Level == ui.AlertOff {
+	if st.Level == ui.AlertOK || st.Level == ui.AlertOff || st.Level == ui.AlertChecking {
 		st.Reason, st.Short, st.Since = "", "", time.Time{}
 	}
 	for _, r := range s.Recent {

@@ -513,6 +513,7 @@ func TestUIAlertStateFromOneStatus(t *testing.T) {
 	}{
 		{alert.Status{Health: alert.HealthOff, State: alert.StateOff}, ui.AlertOff},
 		{alert.Status{Health: alert.HealthOK, State: alert.StateQueued, Queued: 2}, ui.AlertOK},
+		{alert.Status{Health: alert.HealthChecking, State: alert.StateOK}, ui.AlertChecking},
 		{alert.Status{Health: alert.HealthUnreachable, State: alert.StateFailing, Since: since, Queued: 3, Reason: "telegram: sendMessage: dial tcp: connection refused", Short: "connection refused"}, ui.AlertUnreachable},
 		{alert.Status{Health: alert.HealthFailing, State: alert.StateFailing, Since: since, Reason: "telegram: 502 Bad Gateway"}, ui.AlertFailing},
 		{alert.Status{Health: alert.HealthRefused, State: alert.StateFailing, Since: since, Reason: "telegram: 403 Forbidden: bot was kicked", Short: "bot removed from chat"}, ui.AlertRefused},
@@ -522,7 +523,7 @@ func TestUIAlertStateFromOneStatus(t *testing.T) {
 		if got.Level != tt.want || got.Queued != tt.in.Queued {
 			t.Errorf("%+v: level %v queued %d, want %v %d", tt.in, got.Level, got.Queued, tt.want, tt.in.Queued)
 		}
-		failing := tt.want != ui.AlertOK && tt.want != ui.AlertOff
+		failing := tt.want != ui.AlertOK && tt.want != ui.AlertOff && tt.want != ui.AlertChecking
 		if failing && (!got.Since.Equal(since) || strings.HasPrefix(got.Reason, "telegram: ") || got.Reason == "" || got.Short != tt.in.Short) {
 			t.Errorf("%+v: since %v reason %q short %q", tt.in, got.Since, got.Reason, got.Short)
 		}

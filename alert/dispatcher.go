@@ -93,7 +93,7 @@ func New(o Options) (*Dispatcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.check = checkerOf(n)
+	out.setChecker(checkerOf(n))
 	d.out = out
 	d.plan = newPlanner(o.GroupWindow, o.Reminders)
 	d.plan.setHosts(o.Hosts, d.clock.Now())

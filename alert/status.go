@@ -31,6 +31,7 @@ const (
 	HealthUnreachable               // no answer from the Bot API: network, DNS, timeout
 	HealthFailing                   // an answer, but an error that is retried (5xx, 429) or about one message
 	HealthRefused                   // refused for good: bad token, bot removed, chat not found
+	HealthChecking                  // nothing asked of Telegram yet: the start-up check is on its way
 )
 
 // Delivery is where one alert is on its way to Telegram.
@@ -242,13 +243,13 @@ func (o *outbox) checked(err error, now time.Time) {
 		return
 	}
 	if err == nil {
-		if o.health == HealthUnreachable || o.healthSince.IsZero() {
+		if o.health == HealthUnreachable || o.health == HealthChecking {
 			o.failing, o.retryAt = "", time.Time{}
 			o.setHealth(nil, now)
 		}
 		return
 	}
-	if len(o.queue) > 0 && o.health != HealthOK {
+	if len(o.queue) > 0 && o.health != HealthOK && o.health != HealthChecking {
 		return // the messages' own tries say more (and when the next is due)
 	}
 	o.failing = err.Error()
@@ -256,6 +257,15 @@ func (o *outbox) checked(err error, now time.Time) {
 	select { // so that an idle run arms the recheck
 	case o.wake <- struct{}{}:
 	default:
+	}
+}
+
+// setChecker gives the outbox the check of its bot: until the check (or
+// a message) says how Telegram is, the health is "checking", not "ok".
+func (o *outbox) setChecker(check func(context.Context) error) {
+	o.check = check
+	if check != nil && !o.toLog {
+		o.health = HealthChecking
 	}
 }
 

@@ -20,8 +20,8 @@ func TestStatusSaysUnreachableBeforeAnyAlert(t *testing.T) {
 	link := &switchable{}
 	tg := newTelegram(bot, "4242", link)
 	d := start(t, Options{Notifier: tg, Clock: clk})
-	if s := d.Status(); s.Health != HealthOK || !s.Since.IsZero() {
-		t.Errorf("before any request: %+v", s)
+	if s := d.Status(); s.Health != HealthChecking || !s.Since.IsZero() {
+		t.Errorf("before any request: %+v, want checking", s)
 	}
 
 	link.down.Store(true)

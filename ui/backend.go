@@ -46,6 +46,7 @@ const (
 	AlertFailing                       // the last delivery failed and is retried (5xx, 429); Reason says why
 	AlertUnreachable                   // the Bot API does not answer (network, DNS, timeout)
 	AlertRefused                       // refused for good (bad token, bot removed, chat not found)
+	AlertChecking                      // not yet known: the start-up check is on its way
 )
 
 // AlertState is what the header says about alerts: "telegram: ok",

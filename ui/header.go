@@ -172,6 +172,8 @@ func (m *Model) alertText() ([]string, lipgloss.Style) {
 		word = "failing"
 	case AlertRefused:
 		word = "refused"
+	case AlertChecking:
+		return []string{tg + "checking"}, st.Faint
 	case AlertOK:
 		if a.Queued > 0 {
 			return []string{tg + strconv.Itoa(a.Queued) + " queued"}, st.Warn

@@ -40,6 +40,7 @@ func TestHeaderTellsTheTruthAboutTelegram(t *testing.T) {
 		notWant string
 	}{
 		{AlertState{Level: AlertOK}, 80, "telegram: ok", ""},
+		{AlertState{Level: AlertChecking}, 80, "telegram: checking", "ok"},
 		{AlertState{Level: AlertOff}, 80, "telegram: off", ""},
 		{unreachable, 200, "telegram: unreachable since 07:05 (3 queued): sendMessage: dial tcp 127.0.0.1:9: connect: connection refused", ""},
 		{unreachable, 120, "telegram: unreachable since 07:05 (3 queued): connection refused", "dial tcp"},
