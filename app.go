@@ -103,6 +103,14 @@ func newApp(o *options, cfg *config.Config, logw io.Writer) (*app, error) {
 			}
 		}
 	}
+	var demoRoles map[string]probe.DemoRole
+	if len(cfg.Hosts) == 0 && o.demo {
+		var err error
+		if demoRoles, err = addDemoWall(cfg); err != nil {
+			a.close()
+			return nil, err
+		}
+	}
 	if len(cfg.Hosts) == 0 {
 		if err := addDefaultTargets(cfg); err != nil {
 			a.close()
@@ -113,7 +121,9 @@ func newApp(o *options, cfg *config.Config, logw io.Writer) (*app, error) {
 
 	engOpts := probe.Options{ICMP: needsICMP(cfg.Hosts)}
 	if o.demo {
-		engOpts.Prober = probe.NewDemo(time.Now().UnixNano(), time.Now)
+		demo := probe.NewDemo(time.Now().UnixNano(), time.Now)
+		demo.SetRoles(demoRoles)
+		engOpts.Prober = demo
 	}
 	eng, err := probe.NewEngine(engOpts)
 	if err != nil {

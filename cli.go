@@ -97,7 +97,7 @@ func parseFlags(name string, args []string, help io.Writer) (*options, *pflag.Fl
 	fs.StringVar(&o.statePath, "state", "", "SQLite state file (default $XDG_STATE_HOME/downtime/state.db)")
 	fs.BoolVar(&o.noState, "no-state", false, "keep nothing on disk")
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on ADDR (e.g. 127.0.0.1:9115)")
-	fs.BoolVar(&o.demo, "demo", false, "simulated hosts that go up and down; no network, no privileges")
+	fs.BoolVar(&o.demo, "demo", false, "simulated hosts that go up and down (no target: a wall of 40); no network, no privileges")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return nil, fs, flagError(fs, err)

@@ -41,23 +41,29 @@ type AlertLevel uint8
 
 // The alert channel's states.
 const (
-	AlertOff     AlertLevel = iota // no channel configured
-	AlertOK                        // delivering; Queued > 0 while messages wait their turn
-	AlertFailing                   // the last delivery failed; Reason says why
+	AlertOff         AlertLevel = iota // no channel configured
+	AlertOK                            // delivering; Queued > 0 while messages wait their turn
+	AlertFailing                       // the last delivery failed and is retried (5xx, 429); Reason says why
+	AlertUnreachable                   // the Bot API does not answer (network, DNS, timeout)
+	AlertRefused                       // refused for good (bad token, bot removed, chat not found)
+	AlertChecking                      // not yet known: the start-up check is on its way
 )
 
 // AlertState is what the header says about alerts: "telegram: ok",
-// "telegram: 3 queued", "telegram: failing: <reason>" or "telegram: off".
+// "telegram: 3 queued", "telegram: unreachable since 07:05 (3 queued)",
+// "telegram: refused: bot removed from chat" or "telegram: off".
 //
 // Last is the first line of the last alert made, as plain text, and LastAt
 // when it was made ("" and zero before the first): the UI shows a new one
-// on its status line and the last one in the full help, which is where
-// alerts are seen when Telegram is off. LastDown says it tells of hosts
-// down (a DOWN or a reminder), drawn as a warning.
+// on its status line. LastDown says it tells of hosts down (a DOWN or a
+// reminder), drawn as a warning. Recent are the last alerts, newest first,
+// each with its delivery, for the help page and the events list.
 type AlertState struct {
 	Level  AlertLevel
-	Queued int    // messages waiting in the outbox
-	Reason string // why delivery fails; must never contain the bot token
+	Queued int       // messages waiting in the outbox
+	Reason string    // why delivery fails, in full; must never contain the bot token
+	Short  string    // the reason in a few words, for a narrow header
+	Since  time.Time // when the failure began; zero if unknown
 
 	Last     string // the message's text: it never holds the token
 	LastAt   time.Time
@@ -66,6 +72,17 @@ type AlertState struct {
 	// StateNotSaved: the state file was deleted or replaced, or a write to
 	// it failed; the header says "state not saved".
 	StateNotSaved bool
+	Recent        []SentAlert
+}
+
+// SentAlert is one recent alert and where it is on its way.
+type SentAlert struct {
+	Made     time.Time
+	Text     string // its first line, plain text
+	Down     bool   // it tells of hosts down
+	Delivery string // "sent", "queued" or "failed"
+	At       time.Time
+	Reason   string // why it failed, or why its last try failed
 }
 
 // AlertStatus reports the alert channel's state. The UI polls it once a
@@ -98,6 +115,7 @@ type backend struct {
 	cmds     Commands
 	hist     History
 	alerts   AlertStatus
+	events   *Events
 	now      func() time.Time
 	defaults config.Defaults
 	reload   func() (string, error)
@@ -247,6 +265,7 @@ func (b *backend) tick() tea.Cmd {
 			msg.alert = b.alerts.Status()
 		}
 		msg.silenced = b.silenced()
+		msg.events = b.events.list()
 		return msg
 	})
 }

@@ -18,6 +18,7 @@ type tickMsg struct {
 	now      time.Time
 	alert    AlertState
 	silenced Silenced
+	events   []Event // nil: no news of transitions
 }
 
 // commandDoneMsg is the outcome of a pause or resume.
