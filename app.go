@@ -40,6 +40,9 @@ type app struct {
 	snapshots func(ctx context.Context, ch <-chan monitor.Snapshot)
 	// alerts is the alert dispatcher (alerts.go); nil until setupAlerts.
 	alerts *alert.Dispatcher
+	// stopHistory stores the last minutes of history (history.go); nil
+	// without a state file.
+	stopHistory func()
 }
 
 // onTransition adds a consumer of transitions.
@@ -111,13 +114,16 @@ func newApp(o *options, cfg *config.Config, logw io.Writer) (*app, error) {
 	if a.store != nil {
 		a.mon.SetStore(a.store, func(err error) { a.log.Error("state not saved", "err", err) })
 	}
-	a.runner = monitor.NewRunner(a.mon, eng, monitor.RunnerOptions{})
+	a.runner = monitor.NewRunner(a.mon, eng, monitor.RunnerOptions{OnResult: a.setupHistory()})
 	a.onTransition(transitionLogger(a.log))
 	return a, nil
 }
 
 // close flushes and closes the state file.
 func (a *app) close() {
+	if a.stopHistory != nil {
+		a.stopHistory()
+	}
 	if a.store != nil {
 		if err := a.store.Close(); err != nil {
 			a.log.Error("state not flushed", "err", err)
@@ -169,6 +175,9 @@ func (a *app) run(ctx context.Context) error {
 		}()
 	}
 	runErr := a.runner.Run(ctx, results)
+	if a.stopHistory != nil {
+		a.stopHistory()
+	}
 	wg.Wait()
 	if err := <-engineErr; err != nil && runErr == nil {
 		runErr = err

@@ -76,6 +76,37 @@ CREATE TABLE alert_hosts (
 ) STRICT;
 `,
 	},
+	{
+		name: "history: minutes and hours of latency and loss",
+		sql: `
+-- Hosts by number: a name per block would cost more than the block.
+CREATE TABLE history_hosts (
+	id   INTEGER PRIMARY KEY,
+	name TEXT NOT NULL UNIQUE
+) STRICT;
+
+-- One host's minutes of one hour, packed (history.Codec). Keyed by time
+-- first so that new rows go to the end of the table and pruning frees whole
+-- pages at its start.
+CREATE TABLE history_minutes (
+	hour   INTEGER NOT NULL,          -- unix seconds / 3600
+	host   INTEGER NOT NULL,          -- history_hosts.id
+	data   BLOB NOT NULL,
+	rolled INTEGER NOT NULL DEFAULT 0, -- 1 once folded into history_hours
+	PRIMARY KEY (hour, host)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX history_minutes_host ON history_minutes (host, hour);
+
+-- One host's hours of one day, packed the same way.
+CREATE TABLE history_hours (
+	day  INTEGER NOT NULL,            -- unix seconds / 86400
+	host INTEGER NOT NULL,
+	data BLOB NOT NULL,
+	PRIMARY KEY (day, host)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX history_hours_host ON history_hours (host, day);
+`,
+	},
 }
 
 // migrate applies the migrations the file has not seen, all in one

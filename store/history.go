@@ -1,0 +1,259 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"downtime/history"
+)
+
+var _ history.Store = (*Store)(nil)
+
+// blockKey is one host's block: an hour of minutes or a day of hours.
+type blockKey struct {
+	host  int64
+	start int64 // hour or day number
+}
+
+// WriteMinutes stores closed minutes in one transaction. A minute stored
+// before (a late result, a restart inside a minute) is merged with the new
+// one, not replaced.
+func (s *Store) WriteMinutes(ms []history.Minute) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fmt.Errorf("write history: %w", err)
+	}
+	defer tx.Rollback()
+	ids := map[string]int64{}
+	groups := map[blockKey][]history.Slot{}
+	var order []blockKey
+	for _, m := range ms {
+		id, ok := ids[m.Host]
+		if !ok {
+			if id, err = historyHostID(tx, m.Host); err != nil {
+				return fmt.Errorf("write history of %q: %w", m.Host, err)
+			}
+			ids[m.Host] = id
+		}
+		k := blockKey{id, m.At.Unix() / 3600}
+		if _, seen := groups[k]; !seen {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], m.Slot)
+	}
+	c := history.NewCodec()
+	for _, k := range order {
+		start := time.Unix(k.start*3600, 0).UTC()
+		if err := putBlock(tx, c, "history_minutes", "hour", k, start, time.Minute, groups[k], ", rolled = 0"); err != nil {
+			return fmt.Errorf("write history: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("write history: %w", err)
+	}
+	return nil
+}
+
+// historyHostID finds or makes the number of a host's name.
+func historyHostID(tx *sql.Tx, name string) (int64, error) {
+	if _, err := tx.Exec(`INSERT INTO history_hosts (name) VALUES (?) ON CONFLICT (name) DO NOTHING`, name); err != nil {
+		return 0, err
+	}
+	var id int64
+	err := tx.QueryRow(`SELECT id FROM history_hosts WHERE name = ?`, name).Scan(&id)
+	return id, err
+}
+
+// putBlock merges slots into the block k of table and writes it back.
+// extra is appended to the update's SET list.
+func putBlock(tx *sql.Tx, c *history.Codec, table, col string, k blockKey, start time.Time, span time.Duration, slots []history.Slot, extra string) error {
+	var data []byte
+	err := tx.QueryRow(`SELECT data FROM `+table+` WHERE `+col+` = ? AND host = ?`, k.start, k.host).Scan(&data)
+	var old []history.Slot
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return err
+	default:
+		if old, err = c.Decode(start, span, data); err != nil {
+			old = nil // a damaged block is replaced rather than blocking every later write
+		}
+	}
+	merged := mergeSlots(old, slots, span)
+	_, err = tx.Exec(`INSERT INTO `+table+` (`+col+`, host, data) VALUES (?, ?, ?)
+ON CONFLICT (`+col+`, host) DO UPDATE SET data = excluded.data`+extra,
+		k.start, k.host, c.Encode(start, span, merged))
+	return err
+}
+
+// mergeSlots combines two lists of slots by start time; two slots with one
+// start merge (history.Merge) when both are minutes, and the new one
+// replaces the old one otherwise (an hour recomputed from its minutes).
+func mergeSlots(old, add []history.Slot, span time.Duration) []history.Slot {
+	byAt := map[int64]history.Slot{}
+	for _, s := range old {
+		byAt[s.At.Unix()] = s
+	}
+	for _, s := range add {
+		if o, ok := byAt[s.At.Unix()]; ok && span == time.Minute {
+			s = history.Merge(s.At, span, []history.Slot{o, s})
+		}
+		byAt[s.At.Unix()] = s
+	}
+	out := make([]history.Slot, 0, len(byAt))
+	for _, s := range byAt {
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b history.Slot) int { return a.At.Compare(b.At) })
+	return out
+}
+
+// Maintain rolls every hour of minutes that ended before now into its hour
+// slot, then prunes minutes older than keepMinutes (once rolled up) and
+// hours older than keepHours. Each step is its own transaction, so the
+// monitor's other writes wait at most for one.
+func (s *Store) Maintain(now time.Time, keepMinutes, keepHours time.Duration) error {
+	if err := s.rollUp(now); err != nil {
+		return fmt.Errorf("roll up history: %w", err)
+	}
+	if _, err := s.db.Exec(`DELETE FROM history_minutes WHERE hour < ? AND rolled = 1`,
+		now.Add(-keepMinutes).Unix()/3600); err != nil {
+		return fmt.Errorf("prune history minutes: %w", err)
+	}
+	if _, err := s.db.Exec(`DELETE FROM history_hours WHERE day < ?`,
+		now.Add(-keepHours).Unix()/86400); err != nil {
+		return fmt.Errorf("prune history hours: %w", err)
+	}
+	return nil
+}
+
+// rollUp folds the minutes of ended hours not rolled up yet into hours.
+func (s *Store) rollUp(now time.Time) error {
+	tx, err := s.db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	rows, err := tx.Query(`SELECT hour, host, data FROM history_minutes WHERE rolled = 0 AND hour < ?`, now.Unix()/3600)
+	if err != nil {
+		return err
+	}
+	c := history.NewCodec()
+	groups := map[blockKey][]history.Slot{}
+	var order, done []blockKey
+	for rows.Next() {
+		var hour, host int64
+		var data []byte
+		if err := rows.Scan(&hour, &host, &data); err != nil {
+			rows.Close()
+			return err
+		}
+		start := time.Unix(hour*3600, 0).UTC()
+		minutes, err := c.Decode(start, time.Minute, data)
+		if err != nil {
+			minutes = nil // damaged: the hour is unknown
+		}
+		k := blockKey{host, hour * 3600 / 86400}
+		if _, seen := groups[k]; !seen {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], history.Merge(start, time.Hour, minutes))
+		done = append(done, blockKey{host, hour})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, k := range order {
+		start := time.Unix(k.start*86400, 0).UTC()
+		if err := putBlock(tx, c, "history_hours", "day", k, start, time.Hour, groups[k], ""); err != nil {
+			return err
+		}
+	}
+	for _, k := range done {
+		if _, err := tx.Exec(`UPDATE history_minutes SET rolled = 1 WHERE hour = ? AND host = ?`, k.start, k.host); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// HistorySlots returns host's history overlapping [from, to), oldest first:
+// minutes where they are still kept, hours before that. Time with no slot
+// is unknown: downtime was not running, or the host was paused.
+func (s *Store) HistorySlots(host string, from, to time.Time) ([]history.Slot, error) {
+	var id int64
+	err := s.db.QueryRow(`SELECT id FROM history_hosts WHERE name = ?`, host).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read history of %q: %w", host, err)
+	}
+	c := history.NewCodec()
+	minutes, err := s.blocks(c, "history_minutes", "hour", id, from, to, time.Hour, time.Minute)
+	if err != nil {
+		return nil, fmt.Errorf("read history of %q: %w", host, err)
+	}
+	hours, err := s.blocks(c, "history_hours", "day", id, from, to, 24*time.Hour, time.Hour)
+	if err != nil {
+		return nil, fmt.Errorf("read history of %q: %w", host, err)
+	}
+	// An hour with minutes is told by its minutes.
+	covered := map[int64]bool{}
+	for _, m := range minutes {
+		covered[m.At.Unix()/3600] = true
+	}
+	out := minutes
+	for _, h := range hours {
+		if !covered[h.At.Unix()/3600] {
+			out = append(out, h)
+		}
+	}
+	slices.SortFunc(out, func(a, b history.Slot) int { return a.At.Compare(b.At) })
+	return out, nil
+}
+
+// blocks reads and unpacks host's blocks of table (of size block, slots of
+// span) that overlap [from, to), keeping the slots that overlap it.
+func (s *Store) blocks(c *history.Codec, table, col string, host int64, from, to time.Time, block, span time.Duration) ([]history.Slot, error) {
+	sec := int64(block / time.Second)
+	rows, err := s.db.Query(`SELECT `+col+`, data FROM `+table+` WHERE host = ? AND `+col+` >= ? AND `+col+` < ? ORDER BY `+col,
+		host, floorDiv(from.Unix(), sec), floorDiv(to.Unix(), sec)+1)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []history.Slot
+	for rows.Next() {
+		var n int64
+		var data []byte
+		if err := rows.Scan(&n, &data); err != nil {
+			return nil, err
+		}
+		slots, err := c.Decode(time.Unix(n*sec, 0).UTC(), span, data)
+		if err != nil {
+			continue // damaged: that stretch is unknown
+		}
+		for _, sl := range slots {
+			if sl.End().After(from) && sl.At.Before(to) {
+				out = append(out, sl)
+			}
+		}
+	}
+	return out, rows.Err()
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
