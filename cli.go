@@ -55,6 +55,8 @@ const usageText = `Usage: downtime [flags] [target ...]
        downtime check-config -c PATH
        downtime telegram chat-id -c PATH   list the chats that wrote to the bot
        downtime telegram test -c PATH      send a test message
+       downtime report [--since 7d | --from DATE --to DATE] [--format text|csv|json] [HOST ...]
+                                           availability, outages, RTT and loss from the state file
 
 Watch hosts and say when one stops answering. A target is an IP, a DNS name,
 tcp://host:port or a CIDR (at most 4096 addresses).
@@ -102,6 +104,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if len(args) > 0 && args[0] == "telegram" {
 		return telegramCmd(ctx, args[1:], stdin, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "report" {
+		return reportCmd(args[1:], stdout, stderr, time.Now)
 	}
 	o, _, err := parseFlags("downtime", args, stderr)
 	if errors.Is(err, pflag.ErrHelp) {

@@ -4,7 +4,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"downtime/history"
@@ -256,4 +260,70 @@ func floorDiv(a, b int64) int64 {
 		q--
 	}
 	return q
+}
+
+// OpenReadOnly opens the state file at path for reading only, as `downtime
+// report` does while a monitor runs: it takes no lock (store.Lock is the
+// monitor's) and changes nothing, not even the schema. A file from before
+// history was kept is refused with what to do.
+func OpenReadOnly(path string) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open state file %s: %w (pass --state with the monitor's state file)", path, err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open state file %s: %w", path, err)
+	}
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	u := url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}
+	db, err := sql.Open("sqlite", u.String())
+	if err != nil {
+		return nil, fmt.Errorf("open state file %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db, path: path, readOnly: true}
+	if err := s.checkIdentity(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	var version int
+	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
+		db.Close()
+		return nil, s.wrap("read user_version", err)
+	}
+	if version < historyVersion() {
+		db.Close()
+		return nil, fmt.Errorf("state file %s keeps no history yet (schema version %d): run this downtime's monitor on it once", path, version)
+	}
+	return s, nil
+}
+
+// historyVersion is the schema version that brought the history tables.
+func historyVersion() int {
+	for i, m := range migrations {
+		if strings.HasPrefix(m.name, "history:") {
+			return i + 1
+		}
+	}
+	return len(migrations) + 1
+}
+
+// HistoryHosts lists every host with history or outages recorded, by name.
+func (s *Store) HistoryHosts() ([]string, error) {
+	rows, err := s.db.Query(`SELECT name FROM history_hosts UNION SELECT host FROM outages ORDER BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("list hosts with history: %w", err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("list hosts with history: %w", err)
+		}
+		names = append(names, n)
+	}
+	return names, rows.Err()
 }

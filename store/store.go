@@ -43,6 +43,8 @@ const busyTimeout = 5 * time.Second
 type Store struct {
 	db   *sql.DB
 	path string // as the caller gave it, for messages
+	// readOnly: opened by OpenReadOnly; Close does not checkpoint.
+	readOnly bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -262,7 +264,10 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		// TRUNCATE leaves a zero-length -wal: the state is one file that
 		// can be copied on its own.
-		_, ckErr := s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		var ckErr error
+		if !s.readOnly {
+			_, ckErr = s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		}
 		if ckErr != nil {
 			ckErr = fmt.Errorf("checkpoint state file %s: %w", s.path, ckErr)
 		}
