@@ -9,6 +9,8 @@ type KeyMap struct {
 
 	Pause, PauseAll, Add, Remove, Filter, Sort key.Binding
 	Detail, Back, Reload, Help, Quit           key.Binding
+	// Range switches the detail view's chart: 1 probes, 2 24 h, 3 7 d, 4 30 d.
+	Range key.Binding
 
 	// In the add form, the filter and the remove question.
 	Submit, NextField, Yes, No key.Binding
@@ -35,6 +37,7 @@ func DefaultKeyMap() KeyMap {
 		Reload:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reload config")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Range:    key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1–4", "chart range")),
 
 		Submit:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("⏎", "add")),
 		NextField: key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "next field")),
@@ -45,10 +48,11 @@ func DefaultKeyMap() KeyMap {
 
 // Bindings that only label the one-line hints.
 var (
-	move      = key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "move"))
-	otherHost = key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "other host"))
-	sortShort = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort"))
-	closeHelp = key.NewBinding(key.WithKeys("?", "esc"), key.WithHelp("?/esc", "close help"))
+	move       = key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "move"))
+	otherHost  = key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "other host"))
+	sortShort  = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort"))
+	rangeShort = key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1-4", "range"))
+	closeHelp  = key.NewBinding(key.WithKeys("?", "esc"), key.WithHelp("?/esc", "close help"))
 )
 
 // ShortHelp is the one-line hint of the table.
@@ -67,7 +71,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Pause, k.PauseAll, k.Add, k.Remove},
-		{k.Filter, k.Sort, k.Detail, k.Back},
+		{k.Filter, k.Sort, k.Detail, k.Back, k.Range},
 		{k.Reload, k.Help, k.Quit},
 	}
 }
@@ -86,5 +90,5 @@ func (k KeyMap) helpHelp() []key.Binding { return []key.Binding{closeHelp, k.Qui
 
 // detailHelp is the one-line hint of the detail view.
 func (k KeyMap) detailHelp() []key.Binding {
-	return []key.Binding{k.Back, otherHost, k.Pause, k.Help, k.Quit}
+	return []key.Binding{k.Back, otherHost, k.Pause, rangeShort, k.Help, k.Quit}
 }
