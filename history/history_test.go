@@ -185,3 +185,82 @@ func TestQuantizeIsClose(t *testing.T) {
 		}
 	}
 }
+
+// A restart inside a minute writes it twice, and a minute may come after
+// its hour was rolled up: both are merged, never lost or doubled.
+func TestMinuteWrittenTwiceAndLate(t *testing.T) {
+	st := openStore(t)
+	half := func(at time.Time, lost int) history.Minute {
+		return history.Minute{Host: "a", Slot: history.Slot{At: at, Span: time.Minute, Sent: 30, Lost: lost, Watched: 30 * time.Second,
+			Min: time.Millisecond, P50: 2 * time.Millisecond, P95: 3 * time.Millisecond, Max: 4 * time.Millisecond}}
+	}
+	for _, m := range []history.Minute{half(t0, 3), half(t0, 3)} {
+		if err := st.WriteMinutes([]history.Minute{m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(step string, want int) {
+		t.Helper()
+		slots, err := st.HistorySlots("a", t0, t0.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(slots) != 1 || slots[0].Sent != want || slots[0].Lost != want/10 || slots[0].Watched != min(time.Duration(want)*time.Second, time.Minute) {
+			t.Fatalf("%s: got %+v, want one minute of %d sent, %d lost", step, slots, want, want/10)
+		}
+	}
+	check("written twice", 60)
+	// Rolled up, then a late half minute more: 90 probes, 9 lost.
+	if err := st.Maintain(t0.Add(2*time.Hour), 48*time.Hour, 400*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.WriteMinutes([]history.Minute{half(t0, 3)}); err != nil {
+		t.Fatal(err)
+	}
+	check("late", 90)
+	if err := st.Maintain(t0.Add(3*time.Hour), 48*time.Hour, 400*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	check("rolled again", 90)
+	// Once minutes are pruned, the hour holds the late minute too.
+	if err := st.Maintain(t0.Add(50*time.Hour), 48*time.Hour, 400*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	slots, err := st.HistorySlots("a", t0, t0.Add(time.Hour))
+	if err != nil || len(slots) != 1 || slots[0].Span != time.Hour || slots[0].Sent != 90 || slots[0].Lost != 9 {
+		t.Fatalf("hour after pruning: %+v, %v", slots, err)
+	}
+	// And hours go after keep_hours.
+	if err := st.Maintain(t0.Add(31*24*time.Hour), 48*time.Hour, 30*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if slots, _ := st.HistorySlots("a", t0, t0.Add(time.Hour)); len(slots) != 0 {
+		t.Errorf("hours older than keep_hours kept: %+v", slots)
+	}
+}
+
+// The Writer stores what it was handed when its channel closes, and rolls
+// up and prunes at start.
+func TestWriterFlushesOnClose(t *testing.T) {
+	st := openStore(t)
+	ch := make(chan []history.Minute, 4)
+	var errs []error
+	w := history.NewWriter(st, history.WriterOptions{Every: time.Hour, Now: func() time.Time { return t0.Add(time.Hour) },
+		OnErr: func(err error) { errs = append(errs, err) }})
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ch) }()
+	agg := history.NewAggregator(ch)
+	for i := range 90 {
+		agg.Record("a", time.Second, probeAt(1, t0, i))
+	}
+	agg.Flush()
+	close(ch)
+	<-done
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	slots, err := st.HistorySlots("a", t0, t0.Add(time.Hour))
+	if err != nil || len(slots) != 2 || slots[0].Sent+slots[1].Sent != 90 {
+		t.Fatalf("after close: %+v, %v", slots, err)
+	}
+}

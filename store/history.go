@@ -34,16 +34,12 @@ func (s *Store) WriteMinutes(ms []history.Minute) error {
 		return fmt.Errorf("write history: %w", err)
 	}
 	defer tx.Rollback()
-	ids := map[string]int64{}
 	groups := map[blockKey][]history.Slot{}
 	var order []blockKey
 	for _, m := range ms {
-		id, ok := ids[m.Host]
-		if !ok {
-			if id, err = historyHostID(tx, m.Host); err != nil {
-				return fmt.Errorf("write history of %q: %w", m.Host, err)
-			}
-			ids[m.Host] = id
+		id, err := s.historyHostID(tx, m.Host)
+		if err != nil {
+			return fmt.Errorf("write history of %q: %w", m.Host, err)
 		}
 		k := blockKey{id, m.At.Unix() / 3600}
 		if _, seen := groups[k]; !seen {
@@ -51,10 +47,29 @@ func (s *Store) WriteMinutes(ms []history.Minute) error {
 		}
 		groups[k] = append(groups[k], m.Slot)
 	}
-	c := history.NewCodec()
+	// The hour being filled is appendable (history.EncodeAppendable): a
+	// minute costs one statement and no read. An hour already rolled up
+	// (a minute later than the roll-up allows for) is rewritten whole.
+	appendStmt, err := tx.Prepare(`INSERT INTO history_minutes (hour, host, data) VALUES (?, ?, ?)
+ON CONFLICT (hour, host) DO UPDATE SET data = CAST(data || excluded.data AS BLOB) WHERE rolled = 0`)
+	if err != nil {
+		return fmt.Errorf("write history: %w", err)
+	}
+	defer appendStmt.Close()
+	var c *history.Codec
 	for _, k := range order {
 		start := time.Unix(k.start*3600, 0).UTC()
-		if err := putBlock(tx, c, "history_minutes", "hour", k, start, time.Minute, groups[k], ", rolled = 0"); err != nil {
+		res, err := appendStmt.Exec(k.start, k.host, history.EncodeAppendable(start, time.Minute, groups[k]))
+		if err != nil {
+			return fmt.Errorf("write history: %w", err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n > 0 {
+			continue
+		}
+		if c == nil {
+			c = history.NewCodec()
+		}
+		if err := reopenHour(tx, c, k, start, groups[k]); err != nil {
 			return fmt.Errorf("write history: %w", err)
 		}
 	}
@@ -64,35 +79,91 @@ func (s *Store) WriteMinutes(ms []history.Minute) error {
 	return nil
 }
 
-// historyHostID finds or makes the number of a host's name.
-func historyHostID(tx *sql.Tx, name string) (int64, error) {
+// historyHostID finds or makes the number of a host's name. Numbers are
+// never reused, so they are kept in memory once known.
+func (s *Store) historyHostID(tx *sql.Tx, name string) (int64, error) {
+	s.histMu.Lock()
+	id, ok := s.histIDs[name]
+	s.histMu.Unlock()
+	if ok {
+		return id, nil
+	}
 	if _, err := tx.Exec(`INSERT INTO history_hosts (name) VALUES (?) ON CONFLICT (name) DO NOTHING`, name); err != nil {
 		return 0, err
 	}
-	var id int64
-	err := tx.QueryRow(`SELECT id FROM history_hosts WHERE name = ?`, name).Scan(&id)
-	return id, err
+	if err := tx.QueryRow(`SELECT id FROM history_hosts WHERE name = ?`, name).Scan(&id); err != nil {
+		return 0, err
+	}
+	s.histMu.Lock()
+	if s.histIDs == nil {
+		s.histIDs = map[string]int64{}
+	}
+	s.histIDs[name] = id
+	s.histMu.Unlock()
+	return id, nil
 }
 
-// putBlock merges slots into the block k of table and writes it back.
-// extra is appended to the update's SET list.
-func putBlock(tx *sql.Tx, c *history.Codec, table, col string, k blockKey, start time.Time, span time.Duration, slots []history.Slot, extra string) error {
+// blockWriter merges slots into the blocks of one table, with its
+// statements prepared once per transaction: parsing them again for every
+// block was most of the cost of a batch.
+type blockWriter struct {
+	get, set *sql.Stmt
+	c        *history.Codec
+	span     time.Duration
+}
+
+// newBlockWriter prepares the statements for table, whose block number is
+// column col; extra is appended to the update's SET list.
+func newBlockWriter(tx *sql.Tx, table, col string, span time.Duration, extra string) (*blockWriter, error) {
+	get, err := tx.Prepare(`SELECT data FROM ` + table + ` WHERE ` + col + ` = ? AND host = ?`)
+	if err != nil {
+		return nil, err
+	}
+	set, err := tx.Prepare(`INSERT INTO ` + table + ` (` + col + `, host, data) VALUES (?, ?, ?)
+ON CONFLICT (` + col + `, host) DO UPDATE SET data = excluded.data` + extra)
+	if err != nil {
+		get.Close()
+		return nil, err
+	}
+	return &blockWriter{get: get, set: set, c: history.NewCodec(), span: span}, nil
+}
+
+func (w *blockWriter) close() {
+	w.get.Close()
+	w.set.Close()
+}
+
+// put merges slots into block k (starting at start) and writes it back.
+func (w *blockWriter) put(k blockKey, start time.Time, slots []history.Slot) error {
 	var data []byte
-	err := tx.QueryRow(`SELECT data FROM `+table+` WHERE `+col+` = ? AND host = ?`, k.start, k.host).Scan(&data)
+	err := w.get.QueryRow(k.start, k.host).Scan(&data)
 	var old []history.Slot
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return err
 	default:
-		if old, err = c.Decode(start, span, data); err != nil {
+		if old, err = w.c.Decode(start, w.span, data); err != nil {
 			old = nil // a damaged block is replaced rather than blocking every later write
 		}
 	}
-	merged := mergeSlots(old, slots, span)
-	_, err = tx.Exec(`INSERT INTO `+table+` (`+col+`, host, data) VALUES (?, ?, ?)
-ON CONFLICT (`+col+`, host) DO UPDATE SET data = excluded.data`+extra,
-		k.start, k.host, c.Encode(start, span, merged))
+	_, err = w.set.Exec(k.start, k.host, w.c.Encode(start, w.span, mergeSlots(old, slots, w.span)))
+	return err
+}
+
+// reopenHour adds slots to an hour already rolled up: the hour goes back
+// to the appendable form and is rolled up again by the next Maintain.
+func reopenHour(tx *sql.Tx, c *history.Codec, k blockKey, start time.Time, slots []history.Slot) error {
+	var data []byte
+	if err := tx.QueryRow(`SELECT data FROM history_minutes WHERE hour = ? AND host = ?`, k.start, k.host).Scan(&data); err != nil {
+		return err
+	}
+	old, err := c.Decode(start, time.Minute, data)
+	if err != nil {
+		old = nil // damaged: replaced rather than blocking every later write
+	}
+	_, err = tx.Exec(`UPDATE history_minutes SET data = ?, rolled = 0 WHERE hour = ? AND host = ?`,
+		history.EncodeAppendable(start, time.Minute, mergeSlots(old, slots, time.Minute)), k.start, k.host)
 	return err
 }
 
@@ -137,20 +208,31 @@ func (s *Store) Maintain(now time.Time, keepMinutes, keepHours time.Duration) er
 	return nil
 }
 
-// rollUp folds the minutes of ended hours not rolled up yet into hours.
+// rollUpAfter is how long after its end an hour is rolled up: its last
+// minute closes Grace after the hour and may wait a batch for the writer.
+const rollUpAfter = 10 * time.Minute
+
+// rollUp folds the minutes of ended hours not rolled up yet into hours, and
+// packs those minutes.
 func (s *Store) rollUp(now time.Time) error {
 	tx, err := s.db.Begin()
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	rows, err := tx.Query(`SELECT hour, host, data FROM history_minutes WHERE rolled = 0 AND hour < ?`, now.Unix()/3600)
+	rows, err := tx.Query(`SELECT hour, host, data FROM history_minutes WHERE rolled = 0 AND hour < ?`,
+		now.Add(-rollUpAfter).Unix()/3600)
 	if err != nil {
 		return err
 	}
 	c := history.NewCodec()
 	groups := map[blockKey][]history.Slot{}
-	var order, done []blockKey
+	var order []blockKey
+	type packed struct {
+		k    blockKey
+		data []byte
+	}
+	var done []packed
 	for rows.Next() {
 		var hour, host int64
 		var data []byte
@@ -159,7 +241,7 @@ func (s *Store) rollUp(now time.Time) error {
 			return err
 		}
 		start := time.Unix(hour*3600, 0).UTC()
-		minutes, err := c.Decode(start, time.Minute, data)
+		minutes, err := history.DecodeAppendable(start, time.Minute, data)
 		if err != nil {
 			minutes = nil // damaged: the hour is unknown
 		}
@@ -168,20 +250,29 @@ func (s *Store) rollUp(now time.Time) error {
 			order = append(order, k)
 		}
 		groups[k] = append(groups[k], history.Merge(start, time.Hour, minutes))
-		done = append(done, blockKey{host, hour})
+		done = append(done, packed{blockKey{host, hour}, c.Encode(start, time.Minute, minutes)})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	bw, err := newBlockWriter(tx, "history_hours", "day", time.Hour, "")
+	if err != nil {
+		return err
+	}
+	defer bw.close()
 	for _, k := range order {
-		start := time.Unix(k.start*86400, 0).UTC()
-		if err := putBlock(tx, c, "history_hours", "day", k, start, time.Hour, groups[k], ""); err != nil {
+		if err := bw.put(k, time.Unix(k.start*86400, 0).UTC(), groups[k]); err != nil {
 			return err
 		}
 	}
-	for _, k := range done {
-		if _, err := tx.Exec(`UPDATE history_minutes SET rolled = 1 WHERE hour = ? AND host = ?`, k.start, k.host); err != nil {
+	pack, err := tx.Prepare(`UPDATE history_minutes SET data = ?, rolled = 1 WHERE hour = ? AND host = ?`)
+	if err != nil {
+		return err
+	}
+	defer pack.Close()
+	for _, p := range done {
+		if _, err := pack.Exec(p.data, p.k.start, p.k.host); err != nil {
 			return err
 		}
 	}
@@ -201,11 +292,11 @@ func (s *Store) HistorySlots(host string, from, to time.Time) ([]history.Slot, e
 		return nil, fmt.Errorf("read history of %q: %w", host, err)
 	}
 	c := history.NewCodec()
-	minutes, err := s.blocks(c, "history_minutes", "hour", id, from, to, time.Hour, time.Minute)
+	minutes, err := s.blocks(c, "history_minutes", "hour", "rolled", id, from, to, time.Hour, time.Minute)
 	if err != nil {
 		return nil, fmt.Errorf("read history of %q: %w", host, err)
 	}
-	hours, err := s.blocks(c, "history_hours", "day", id, from, to, 24*time.Hour, time.Hour)
+	hours, err := s.blocks(c, "history_hours", "day", "1", id, from, to, 24*time.Hour, time.Hour)
 	if err != nil {
 		return nil, fmt.Errorf("read history of %q: %w", host, err)
 	}
@@ -225,10 +316,11 @@ func (s *Store) HistorySlots(host string, from, to time.Time) ([]history.Slot, e
 }
 
 // blocks reads and unpacks host's blocks of table (of size block, slots of
-// span) that overlap [from, to), keeping the slots that overlap it.
-func (s *Store) blocks(c *history.Codec, table, col string, host int64, from, to time.Time, block, span time.Duration) ([]history.Slot, error) {
+// span) that overlap [from, to), keeping the slots that overlap it. The
+// SQL expression packed says which blocks are packed (else appendable).
+func (s *Store) blocks(c *history.Codec, table, col, packed string, host int64, from, to time.Time, block, span time.Duration) ([]history.Slot, error) {
 	sec := int64(block / time.Second)
-	rows, err := s.db.Query(`SELECT `+col+`, data FROM `+table+` WHERE host = ? AND `+col+` >= ? AND `+col+` < ? ORDER BY `+col,
+	rows, err := s.db.Query(`SELECT `+col+`, data, `+packed+` FROM `+table+` WHERE host = ? AND `+col+` >= ? AND `+col+` < ? ORDER BY `+col,
 		host, floorDiv(from.Unix(), sec), floorDiv(to.Unix(), sec)+1)
 	if err != nil {
 		return nil, err
@@ -236,12 +328,18 @@ func (s *Store) blocks(c *history.Codec, table, col string, host int64, from, to
 	defer rows.Close()
 	var out []history.Slot
 	for rows.Next() {
-		var n int64
+		var n, isPacked int64
 		var data []byte
-		if err := rows.Scan(&n, &data); err != nil {
+		if err := rows.Scan(&n, &data, &isPacked); err != nil {
 			return nil, err
 		}
-		slots, err := c.Decode(time.Unix(n*sec, 0).UTC(), span, data)
+		start := time.Unix(n*sec, 0).UTC()
+		var slots []history.Slot
+		if isPacked != 0 {
+			slots, err = c.Decode(start, span, data)
+		} else {
+			slots, err = history.DecodeAppendable(start, span, data)
+		}
 		if err != nil {
 			continue // damaged: that stretch is unknown
 		}
@@ -326,4 +424,45 @@ func (s *Store) HistoryHosts() ([]string, error) {
 		names = append(names, n)
 	}
 	return names, rows.Err()
+}
+
+// ImportHours stores whole hours (Span time.Hour) straight into the hourly
+// table, in one transaction: for history made elsewhere, and for the
+// bench that fills 400 days without living through them.
+func (s *Store) ImportHours(hs []history.Minute) error {
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fmt.Errorf("import history: %w", err)
+	}
+	defer tx.Rollback()
+	groups := map[blockKey][]history.Slot{}
+	var order []blockKey
+	for _, h := range hs {
+		if h.Span != time.Hour || h.At.Truncate(time.Hour) != h.At {
+			return fmt.Errorf("import history of %q: %s is not a whole hour", h.Host, h.At)
+		}
+		id, err := s.historyHostID(tx, h.Host)
+		if err != nil {
+			return fmt.Errorf("import history of %q: %w", h.Host, err)
+		}
+		k := blockKey{id, h.At.Unix() / 86400}
+		if _, seen := groups[k]; !seen {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], h.Slot)
+	}
+	bw, err := newBlockWriter(tx, "history_hours", "day", time.Hour, "")
+	if err != nil {
+		return fmt.Errorf("import history: %w", err)
+	}
+	defer bw.close()
+	for _, k := range order {
+		if err := bw.put(k, time.Unix(k.start*86400, 0).UTC(), groups[k]); err != nil {
+			return fmt.Errorf("import history: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("import history: %w", err)
+	}
+	return nil
 }

@@ -45,6 +45,9 @@ type Store struct {
 	path string // as the caller gave it, for messages
 	// readOnly: opened by OpenReadOnly; Close does not checkpoint.
 	readOnly bool
+	// histIDs caches history_hosts (history.go).
+	histMu  sync.Mutex
+	histIDs map[string]int64
 
 	closeOnce sync.Once
 	closeErr  error
