@@ -166,7 +166,12 @@ func fmtPct(r float64, ok bool, digits int) string {
 	if !ok {
 		return none
 	}
-	return strconv.FormatFloat(100*r, 'f', digits, 64) + "%"
+	s := strconv.FormatFloat(100*r, 'f', digits, 64)
+	if r < 1 && strings.HasPrefix(s, "100") {
+		// Never round an imperfect availability up to 100 %.
+		s = "99." + strings.Repeat("9", digits)
+	}
+	return s + "%"
 }
 
 // fmtMS writes an RTT in milliseconds with three significant digits or so.

@@ -171,3 +171,76 @@ func TestHistoryBudget400Days(t *testing.T) {
 	t.Logf("prune: %.1fs CPU; import: %.1fs CPU", (cpuTime() - c0).Seconds(), cpu.Seconds())
 	fmt.Printf("4000 hosts, %d days of hourly rows: state file %.1f MB\n", days, float64(fileSize(t, path))/1e6)
 }
+
+// TestHistoryDemoState writes $HISTORY_STATE: a day up to now of made-up
+// history for web-01, db-01 and core-sw1 (db-01 lossy in the evening,
+// core-sw1 down 40 min at 03:10, downtime stopped 2 h at 13:00), as the
+// README's captured chart and report were made from:
+//
+//	HISTORY_STATE=/tmp/h.db go test -tags bench -run HistoryDemoState ./bench/
+//	downtime --demo --state /tmp/h.db web-01 db-01 core-sw1   # ⏎ then 2
+//	downtime report --state /tmp/h.db --since 24h
+func TestHistoryDemoState(t *testing.T) {
+	path := os.Getenv("HISTORY_STATE")
+	if path == "" {
+		t.Skip("set HISTORY_STATE to the state file to write")
+	}
+	st, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now().UTC().Truncate(time.Minute)
+	from := now.Add(-24 * time.Hour)
+	ch := make(chan []history.Minute, 24*60+1)
+	agg := history.NewAggregator(ch)
+	rng := rand.New(rand.NewPCG(5, 6))
+	hosts := []string{"web-01", "db-01", "core-sw1"}
+	stopFrom := from.Truncate(24 * time.Hour).Add(13 * time.Hour)
+	if stopFrom.Before(from) {
+		stopFrom = stopFrom.Add(24 * time.Hour)
+	}
+	down := from.Truncate(24 * time.Hour).Add(3*time.Hour + 10*time.Minute)
+	if down.Before(from) {
+		down = down.Add(24 * time.Hour)
+	}
+	for at := from; at.Before(now); at = at.Add(time.Second) {
+		if !at.Before(stopFrom) && at.Before(stopFrom.Add(2*time.Hour)) {
+			continue
+		}
+		for i, h := range hosts {
+			r := probe.Result{ID: probe.HostID(i + 1), At: at}
+			base := []time.Duration{2 * time.Millisecond, 9 * time.Millisecond, 600 * time.Microsecond}[i]
+			evening := at.Hour() >= 18 && at.Hour() < 22
+			lossy := h == "db-01" && evening && rng.IntN(8) == 0
+			cut := h == "core-sw1" && !at.Before(down) && at.Before(down.Add(40*time.Minute))
+			if lossy || cut || rng.IntN(2000) == 0 {
+				r.Err = probe.ErrTimeout
+			} else {
+				if h == "db-01" && evening {
+					base *= 3
+				}
+				r.RTT = base + time.Duration(rng.ExpFloat64()*float64(base)/4)
+			}
+			agg.Record(h, time.Second, r)
+		}
+		for len(ch) > 0 {
+			if err := st.WriteMinutes(<-ch); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	agg.Flush()
+	close(ch)
+	for b := range ch {
+		if err := st.WriteMinutes(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.OutageEnded("core-sw1", down, down.Add(40*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Maintain(now, 48*time.Hour, 400*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -109,7 +109,7 @@ func newHistChart(slots []history.Slot, outages []history.Interval, from, to tim
 			byCol[x] = append(byCol[x], s)
 		}
 	}
-	var medians []time.Duration
+	var p95s []time.Duration
 	for x := range c.cols {
 		at := from.Add(time.Duration(x) * step)
 		col := &c.cols[x]
@@ -125,17 +125,17 @@ func newHistChart(slots []history.Slot, outages []history.Interval, from, to tim
 			}
 		}
 		if col.slot.Received() > 0 {
-			medians = append(medians, col.slot.Max)
+			p95s = append(p95s, col.slot.P95)
 		}
 	}
-	// The scale: the slowest reply, but no higher than three times the
-	// 95th percentile of the columns' maxima, so one spike does not flatten
-	// a month; what passes the top is marked.
-	if len(medians) > 0 {
-		slices.Sort(medians)
-		hi := medians[len(medians)-1]
-		p95 := medians[min(len(medians)-1, len(medians)*95/100)]
-		c.top = niceCeil(min(hi, 3*p95))
+	// The scale: the columns' 95th percentiles, not their slowest replies,
+	// so that the medians use the height and one spike does not flatten a
+	// month (issue 10 item 8); a spread that passes the top is marked.
+	if len(p95s) > 0 {
+		slices.Sort(p95s)
+		hi := p95s[len(p95s)-1]
+		typical := p95s[min(len(p95s)-1, len(p95s)*95/100)]
+		c.top = niceCeil(min(hi, 3*typical))
 	}
 	return c
 }
