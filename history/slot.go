@@ -54,13 +54,9 @@ func Quantize(d time.Duration) time.Duration {
 	return rttOf(rttCode(d))
 }
 
-// quantile is the q-quantile of sorted (nearest rank), 0 for none.
-func quantile(sorted []time.Duration, q float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(math.Ceil(q*float64(len(sorted)))) - 1
-	return sorted[clampInt(i, 0, len(sorted)-1)]
+// rank is the index of the q-quantile of n sorted values (nearest rank).
+func rank(n int, q float64) int {
+	return clampInt(int(math.Ceil(q*float64(n)))-1, 0, n-1)
 }
 
 func clampInt(v, lo, hi int) int { return max(lo, min(v, hi)) }
