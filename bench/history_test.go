@@ -66,6 +66,9 @@ func fileSize(t *testing.T, path string) int64 {
 func historyDays(t *testing.T, n int, days int) (path string, st *store.Store) {
 	t.Helper()
 	path = filepath.Join(t.TempDir(), "state.db")
+	if p := os.Getenv("HISTORY_KEEP"); p != "" {
+		path = p // kept for a look with sqlite3 (sqlite_dbpage, dbstat)
+	}
 	st, err := store.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -115,9 +118,13 @@ func TestHistoryBudget4000(t *testing.T) {
 	if s := os.Getenv("HISTORY_DAYS"); s != "" {
 		fmt.Sscan(s, &days)
 	}
-	path, st := historyDays(t, 4000, days)
+	hosts := 4000
+	if s := os.Getenv("HISTORY_HOSTS"); s != "" {
+		fmt.Sscan(s, &hosts)
+	}
+	path, st := historyDays(t, hosts, days)
 	defer st.Close()
-	fmt.Printf("4000 hosts, %d day(s): state file %.1f MB\n", days, float64(fileSize(t, path))/1e6)
+	fmt.Printf("%d hosts, %d day(s): state file %.1f MB\n", hosts, days, float64(fileSize(t, path))/1e6)
 }
 
 func TestHistoryBudget50(t *testing.T) {

@@ -165,7 +165,13 @@ func TestCodecRoundTrip(t *testing.T) {
 		t.Fatalf("got %d slots, want %d", len(got), len(slots))
 	}
 	for i := range slots {
-		if got[i] != slots[i] {
+		// Max is kept in 9 % steps above P95, rounded up.
+		g, w := got[i], slots[i]
+		if g.Max < w.Max || float64(g.Max) > 1.09*float64(w.Max) {
+			t.Errorf("slot %d: Max %s, want %s to 9 %% above", i, g.Max, w.Max)
+		}
+		g.Max = w.Max
+		if g != w {
 			t.Errorf("slot %d: got %+v, want %+v", i, got[i], slots[i])
 		}
 	}
@@ -177,7 +183,7 @@ func TestCodecRoundTrip(t *testing.T) {
 func TestQuantizeIsClose(t *testing.T) {
 	for _, d := range []time.Duration{time.Microsecond, 57 * time.Microsecond, time.Millisecond, 33 * time.Millisecond, 2 * time.Second} {
 		q := history.Quantize(d)
-		if diff := float64(q-d) / float64(d); diff > 0.003 || diff < -0.003 {
+		if diff := float64(q-d) / float64(d); diff > 0.011 || diff < -0.011 {
 			t.Errorf("Quantize(%s) = %s, off by %.2f%%", d, q, 100*diff)
 		}
 		if history.Quantize(q) != q {

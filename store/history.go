@@ -48,28 +48,16 @@ func (s *Store) WriteMinutes(ms []history.Minute) error {
 		groups[k] = append(groups[k], m.Slot)
 	}
 	// The hour being filled is appendable (history.EncodeAppendable): a
-	// minute costs one statement and no read. An hour already rolled up
-	// (a minute later than the roll-up allows for) is rewritten whole.
-	appendStmt, err := tx.Prepare(`INSERT INTO history_minutes (hour, host, data) VALUES (?, ?, ?)
-ON CONFLICT (hour, host) DO UPDATE SET data = CAST(data || excluded.data AS BLOB) WHERE rolled = 0`)
+	// minute costs one statement and no read.
+	appendStmt, err := tx.Prepare(`INSERT INTO history_open (hour, host, data) VALUES (?, ?, ?)
+ON CONFLICT (hour, host) DO UPDATE SET data = CAST(data || excluded.data AS BLOB)`)
 	if err != nil {
 		return fmt.Errorf("write history: %w", err)
 	}
 	defer appendStmt.Close()
-	var c *history.Codec
 	for _, k := range order {
 		start := time.Unix(k.start*3600, 0).UTC()
-		res, err := appendStmt.Exec(k.start, k.host, history.EncodeAppendable(start, time.Minute, groups[k]))
-		if err != nil {
-			return fmt.Errorf("write history: %w", err)
-		}
-		if n, err := res.RowsAffected(); err == nil && n > 0 {
-			continue
-		}
-		if c == nil {
-			c = history.NewCodec()
-		}
-		if err := reopenHour(tx, c, k, start, groups[k]); err != nil {
+		if _, err := appendStmt.Exec(k.start, k.host, history.EncodeAppendable(start, time.Minute, groups[k])); err != nil {
 			return fmt.Errorf("write history: %w", err)
 		}
 	}
@@ -151,22 +139,6 @@ func (w *blockWriter) put(k blockKey, start time.Time, slots []history.Slot) err
 	return err
 }
 
-// reopenHour adds slots to an hour already rolled up: the hour goes back
-// to the appendable form and is rolled up again by the next Maintain.
-func reopenHour(tx *sql.Tx, c *history.Codec, k blockKey, start time.Time, slots []history.Slot) error {
-	var data []byte
-	if err := tx.QueryRow(`SELECT data FROM history_minutes WHERE hour = ? AND host = ?`, k.start, k.host).Scan(&data); err != nil {
-		return err
-	}
-	old, err := c.Decode(start, time.Minute, data)
-	if err != nil {
-		old = nil // damaged: replaced rather than blocking every later write
-	}
-	_, err = tx.Exec(`UPDATE history_minutes SET data = ?, rolled = 0 WHERE hour = ? AND host = ?`,
-		history.EncodeAppendable(start, time.Minute, mergeSlots(old, slots, time.Minute)), k.start, k.host)
-	return err
-}
-
 // mergeSlots combines two lists of slots by start time; two slots with one
 // start merge (history.Merge) when both are minutes, and the new one
 // replaces the old one otherwise (an hour recomputed from its minutes).
@@ -189,12 +161,17 @@ func mergeSlots(old, add []history.Slot, span time.Duration) []history.Slot {
 	return out
 }
 
-// Maintain rolls every hour of minutes that ended before now into its hour
-// slot, then prunes minutes older than keepMinutes (once rolled up) and
-// hours older than keepHours. Each step is its own transaction, so the
-// monitor's other writes wait at most for one.
+// Maintain packs the minutes of every hour that ended before now, rolls
+// every ended day up into its hours, then prunes minutes older than
+// keepMinutes (once their day is rolled up) and hours older than keepHours.
+// Each step is its own transaction, so the monitor's other writes wait at
+// most for one.
 func (s *Store) Maintain(now time.Time, keepMinutes, keepHours time.Duration) error {
-	if err := s.rollUp(now); err != nil {
+	settled := now.Add(-rollUpAfter)
+	if err := s.packHours(settled); err != nil {
+		return fmt.Errorf("pack history: %w", err)
+	}
+	if err := s.rollDays(settled); err != nil {
 		return fmt.Errorf("roll up history: %w", err)
 	}
 	if _, err := s.db.Exec(`DELETE FROM history_minutes WHERE hour < ? AND rolled = 1`,
@@ -208,75 +185,136 @@ func (s *Store) Maintain(now time.Time, keepMinutes, keepHours time.Duration) er
 	return nil
 }
 
-// rollUpAfter is how long after its end an hour is rolled up: its last
-// minute closes Grace after the hour and may wait a batch for the writer.
+// rollUpAfter is how long after its end an hour is packed: its last minute
+// closes history.Grace after the hour and may wait a batch for the writer.
+// A minute later still is not lost: it opens the hour again.
 const rollUpAfter = 10 * time.Minute
 
-// rollUp folds the minutes of ended hours not rolled up yet into hours, and
-// packs those minutes.
-func (s *Store) rollUp(now time.Time) error {
+// packHours moves the hours that ended before settled from history_open to
+// history_minutes, packed, merging a late minute into an hour packed before.
+func (s *Store) packHours(settled time.Time) error {
 	tx, err := s.db.Begin()
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	rows, err := tx.Query(`SELECT hour, host, data FROM history_minutes WHERE rolled = 0 AND hour < ?`,
-		now.Add(-rollUpAfter).Unix()/3600)
+	before := settled.Unix() / 3600
+	rows, err := tx.Query(`SELECT hour, host, data FROM history_open WHERE hour < ? ORDER BY hour, host`, before)
 	if err != nil {
 		return err
 	}
-	c := history.NewCodec()
-	groups := map[blockKey][]history.Slot{}
-	var order []blockKey
-	type packed struct {
-		k    blockKey
-		data []byte
+	type open struct {
+		k     blockKey
+		slots []history.Slot
 	}
-	var done []packed
+	var opens []open
 	for rows.Next() {
-		var hour, host int64
+		var o open
 		var data []byte
-		if err := rows.Scan(&hour, &host, &data); err != nil {
+		if err := rows.Scan(&o.k.start, &o.k.host, &data); err != nil {
 			rows.Close()
 			return err
 		}
-		start := time.Unix(hour*3600, 0).UTC()
-		minutes, err := history.DecodeAppendable(start, time.Minute, data)
-		if err != nil {
-			minutes = nil // damaged: the hour is unknown
+		if o.slots, err = history.DecodeAppendable(time.Unix(o.k.start*3600, 0).UTC(), time.Minute, data); err != nil {
+			continue // damaged: the hour is unknown
 		}
-		k := blockKey{host, hour * 3600 / 86400}
-		if _, seen := groups[k]; !seen {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], history.Merge(start, time.Hour, minutes))
-		done = append(done, packed{blockKey{host, hour}, c.Encode(start, time.Minute, minutes)})
+		opens = append(opens, o)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	bw, err := newBlockWriter(tx, "history_minutes", "hour", time.Minute, ", rolled = 0")
+	if err != nil {
+		return err
+	}
+	defer bw.close()
+	for _, o := range opens {
+		if err := bw.put(o.k, time.Unix(o.k.start*3600, 0).UTC(), o.slots); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Exec(`DELETE FROM history_open WHERE hour < ?`, before); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// rollDays writes the hours of every day that ended before settled and has
+// minutes not rolled up yet: one packed row a host and day, written once
+// (or again for a late minute), so the table's pages fill up.
+func (s *Store) rollDays(settled time.Time) error {
+	tx, err := s.db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	endHour := settled.Unix() / 86400 * 24 // the first hour of settled's day
+	rows, err := tx.Query(`SELECT DISTINCT hour / 24, host FROM history_minutes WHERE rolled = 0 AND hour < ? ORDER BY 1, 2`, endHour)
+	if err != nil {
+		return err
+	}
+	var days []blockKey
+	for rows.Next() {
+		var k blockKey
+		if err := rows.Scan(&k.start, &k.host); err != nil {
+			rows.Close()
+			return err
+		}
+		days = append(days, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	read, err := tx.Prepare(`SELECT hour, data FROM history_minutes WHERE host = ? AND hour >= ? AND hour < ?`)
+	if err != nil {
+		return err
+	}
+	defer read.Close()
 	bw, err := newBlockWriter(tx, "history_hours", "day", time.Hour, "")
 	if err != nil {
 		return err
 	}
 	defer bw.close()
-	for _, k := range order {
-		if err := bw.put(k, time.Unix(k.start*86400, 0).UTC(), groups[k]); err != nil {
+	c := history.NewCodec()
+	for _, k := range days {
+		hours, err := dayOfHours(read, c, k)
+		if err != nil {
+			return err
+		}
+		if err := bw.put(k, time.Unix(k.start*86400, 0).UTC(), hours); err != nil {
 			return err
 		}
 	}
-	pack, err := tx.Prepare(`UPDATE history_minutes SET data = ?, rolled = 1 WHERE hour = ? AND host = ?`)
-	if err != nil {
+	if _, err := tx.Exec(`UPDATE history_minutes SET rolled = 1 WHERE rolled = 0 AND hour < ?`, endHour); err != nil {
 		return err
 	}
-	defer pack.Close()
-	for _, p := range done {
-		if _, err := pack.Exec(p.data, p.k.start, p.k.host); err != nil {
-			return err
-		}
-	}
 	return tx.Commit()
+}
+
+// dayOfHours makes the hour slots of one host's day k from its minutes.
+func dayOfHours(read *sql.Stmt, c *history.Codec, k blockKey) ([]history.Slot, error) {
+	rows, err := read.Query(k.host, k.start*24, k.start*24+24)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var hours []history.Slot
+	for rows.Next() {
+		var hour int64
+		var data []byte
+		if err := rows.Scan(&hour, &data); err != nil {
+			return nil, err
+		}
+		start := time.Unix(hour*3600, 0).UTC()
+		minutes, err := c.Decode(start, time.Minute, data)
+		if err != nil {
+			continue // damaged: the hour is unknown
+		}
+		hours = append(hours, history.Merge(start, time.Hour, minutes))
+	}
+	return hours, rows.Err()
 }
 
 // HistorySlots returns host's history overlapping [from, to), oldest first:
@@ -292,11 +330,18 @@ func (s *Store) HistorySlots(host string, from, to time.Time) ([]history.Slot, e
 		return nil, fmt.Errorf("read history of %q: %w", host, err)
 	}
 	c := history.NewCodec()
-	minutes, err := s.blocks(c, "history_minutes", "hour", "rolled", id, from, to, time.Hour, time.Minute)
+	minutes, err := s.blocks(c, "history_minutes", "hour", true, id, from, to, time.Hour, time.Minute)
 	if err != nil {
 		return nil, fmt.Errorf("read history of %q: %w", host, err)
 	}
-	hours, err := s.blocks(c, "history_hours", "day", "1", id, from, to, 24*time.Hour, time.Hour)
+	open, err := s.blocks(c, "history_open", "hour", false, id, from, to, time.Hour, time.Minute)
+	if err != nil {
+		return nil, fmt.Errorf("read history of %q: %w", host, err)
+	}
+	if len(open) > 0 {
+		minutes = mergeSlots(minutes, open, time.Minute)
+	}
+	hours, err := s.blocks(c, "history_hours", "day", true, id, from, to, 24*time.Hour, time.Hour)
 	if err != nil {
 		return nil, fmt.Errorf("read history of %q: %w", host, err)
 	}
@@ -316,11 +361,11 @@ func (s *Store) HistorySlots(host string, from, to time.Time) ([]history.Slot, e
 }
 
 // blocks reads and unpacks host's blocks of table (of size block, slots of
-// span) that overlap [from, to), keeping the slots that overlap it. The
-// SQL expression packed says which blocks are packed (else appendable).
-func (s *Store) blocks(c *history.Codec, table, col, packed string, host int64, from, to time.Time, block, span time.Duration) ([]history.Slot, error) {
+// span, packed or appendable) that overlap [from, to), keeping the slots
+// that overlap it.
+func (s *Store) blocks(c *history.Codec, table, col string, packed bool, host int64, from, to time.Time, block, span time.Duration) ([]history.Slot, error) {
 	sec := int64(block / time.Second)
-	rows, err := s.db.Query(`SELECT `+col+`, data, `+packed+` FROM `+table+` WHERE host = ? AND `+col+` >= ? AND `+col+` < ? ORDER BY `+col,
+	rows, err := s.db.Query(`SELECT `+col+`, data FROM `+table+` WHERE host = ? AND `+col+` >= ? AND `+col+` < ? ORDER BY `+col,
 		host, floorDiv(from.Unix(), sec), floorDiv(to.Unix(), sec)+1)
 	if err != nil {
 		return nil, err
@@ -328,14 +373,14 @@ func (s *Store) blocks(c *history.Codec, table, col, packed string, host int64, 
 	defer rows.Close()
 	var out []history.Slot
 	for rows.Next() {
-		var n, isPacked int64
+		var n int64
 		var data []byte
-		if err := rows.Scan(&n, &data, &isPacked); err != nil {
+		if err := rows.Scan(&n, &data); err != nil {
 			return nil, err
 		}
 		start := time.Unix(n*sec, 0).UTC()
 		var slots []history.Slot
-		if isPacked != 0 {
+		if packed {
 			slots, err = c.Decode(start, span, data)
 		} else {
 			slots, err = history.DecodeAppendable(start, span, data)

@@ -85,19 +85,29 @@ CREATE TABLE history_hosts (
 	name TEXT NOT NULL UNIQUE
 ) STRICT;
 
--- One host's minutes of one hour, packed (history.Codec). Keyed by time
--- first so that new rows go to the end of the table and pruning frees whole
--- pages at its start.
+-- The hours being filled: one host's minutes of one hour, appendable
+-- (history.EncodeAppendable), so a minute is stored without reading the
+-- row back. Maintain moves each ended hour to history_minutes, packed.
+CREATE TABLE history_open (
+	hour INTEGER NOT NULL,            -- unix seconds / 3600
+	host INTEGER NOT NULL,            -- history_hosts.id
+	data BLOB NOT NULL,
+	PRIMARY KEY (hour, host)
+) STRICT, WITHOUT ROWID;
+
+-- One host's minutes of one ended hour, packed (history.Codec). Keyed by
+-- time first and written once, in order, so pages fill up and pruning frees
+-- whole pages at the table's start.
 CREATE TABLE history_minutes (
-	hour   INTEGER NOT NULL,          -- unix seconds / 3600
-	host   INTEGER NOT NULL,          -- history_hosts.id
+	hour   INTEGER NOT NULL,
+	host   INTEGER NOT NULL,
 	data   BLOB NOT NULL,
-	rolled INTEGER NOT NULL DEFAULT 0, -- 1 once folded into history_hours
+	rolled INTEGER NOT NULL DEFAULT 0, -- 1 once its day is in history_hours
 	PRIMARY KEY (hour, host)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX history_minutes_host ON history_minutes (host, hour);
 
--- One host's hours of one day, packed the same way.
+-- One host's hours of one ended day, packed the same way, written once.
 CREATE TABLE history_hours (
 	day  INTEGER NOT NULL,            -- unix seconds / 86400
 	host INTEGER NOT NULL,
