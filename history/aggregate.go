@@ -36,7 +36,7 @@ type open struct {
 	minute  time.Time // zero: none open
 	sent    int
 	watched time.Duration
-	rtts    []uint32 // µs: a minute of replies in 240 bytes at 1 s
+	rtts    []uint16 // rttCode of each reply: a minute in 120 bytes at 1 s, as exact as what is stored
 }
 
 // Grace is how long after a minute ends it stays open for late results: a
@@ -66,7 +66,7 @@ func (a *Aggregator) Record(name string, interval time.Duration, r probe.Result)
 	o.sent++
 	o.watched += min(interval, time.Minute)
 	if r.Err == nil {
-		o.rtts = append(o.rtts, uint32(min(max(r.RTT.Microseconds(), 1), math.MaxUint32)))
+		o.rtts = append(o.rtts, uint16(min(rttCode(r.RTT), math.MaxUint16)))
 	}
 	if !at.Before(a.sweepAt) {
 		a.sweep(at)
@@ -118,9 +118,10 @@ func (a *Aggregator) close(o *open) {
 	s := Slot{At: o.minute, Span: time.Minute, Sent: o.sent, Lost: o.sent - len(o.rtts), Watched: min(o.watched, time.Minute)}
 	if n := len(o.rtts); n > 0 {
 		slices.Sort(o.rtts)
-		us := func(i int) time.Duration { return time.Duration(o.rtts[i]) * time.Microsecond }
-		s.Min, s.Max = us(0), us(n-1)
-		s.P50, s.P95 = us(rank(n, 0.5)), us(rank(n, 0.95))
+		// Codes sort as the RTTs do, so these are the quantiles' codes.
+		rtt := func(i int) time.Duration { return rttOf(uint32(o.rtts[i])) }
+		s.Min, s.Max = rtt(0), rtt(n-1)
+		s.P50, s.P95 = rtt(rank(n, 0.5)), rtt(rank(n, 0.95))
 	}
 	a.pending = append(a.pending, Minute{Host: o.name, Slot: s})
 	o.minute, o.sent, o.watched, o.rtts = time.Time{}, 0, 0, o.rtts[:0]
