@@ -174,7 +174,9 @@ func (s *Store) Maintain(now time.Time, keepMinutes, keepHours time.Duration) er
 	if err := s.rollDays(settled); err != nil {
 		return fmt.Errorf("roll up history: %w", err)
 	}
-	if _, err := s.db.Exec(`DELETE FROM history_minutes WHERE hour < ? AND rolled = 1`,
+	// Minutes not rolled up yet (a day still open, a roll-up that failed)
+	// stay whatever their age.
+	if _, err := s.db.Exec(`DELETE FROM history_minutes WHERE hour < ? AND hour < 24 * coalesce((SELECT min(day) FROM history_unrolled), hour / 24 + 1)`,
 		now.Add(-keepMinutes).Unix()/3600); err != nil {
 		return fmt.Errorf("prune history minutes: %w", err)
 	}
@@ -224,13 +226,21 @@ func (s *Store) packHours(settled time.Time) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	bw, err := newBlockWriter(tx, "history_minutes", "hour", time.Minute, ", rolled = 0")
+	bw, err := newBlockWriter(tx, "history_minutes", "hour", time.Minute, "")
 	if err != nil {
 		return err
 	}
 	defer bw.close()
+	unrolled, err := tx.Prepare(`INSERT INTO history_unrolled (day, host) VALUES (?, ?) ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	defer unrolled.Close()
 	for _, o := range opens {
 		if err := bw.put(o.k, time.Unix(o.k.start*3600, 0).UTC(), o.slots); err != nil {
+			return err
+		}
+		if _, err := unrolled.Exec(o.k.start/24, o.k.host); err != nil {
 			return err
 		}
 	}
@@ -250,7 +260,8 @@ func (s *Store) rollDays(settled time.Time) error {
 	}
 	defer tx.Rollback()
 	endHour := settled.Unix() / 86400 * 24 // the first hour of settled's day
-	rows, err := tx.Query(`SELECT DISTINCT hour / 24, host FROM history_minutes WHERE rolled = 0 AND hour < ? ORDER BY 1, 2`, endHour)
+	endDay := endHour / 24
+	rows, err := tx.Query(`SELECT day, host FROM history_unrolled WHERE day < ? ORDER BY day, host`, endDay)
 	if err != nil {
 		return err
 	}
@@ -287,7 +298,7 @@ func (s *Store) rollDays(settled time.Time) error {
 			return err
 		}
 	}
-	if _, err := tx.Exec(`UPDATE history_minutes SET rolled = 1 WHERE rolled = 0 AND hour < ?`, endHour); err != nil {
+	if _, err := tx.Exec(`DELETE FROM history_unrolled WHERE day < ?`, endDay); err != nil {
 		return err
 	}
 	return tx.Commit()

@@ -99,13 +99,20 @@ CREATE TABLE history_open (
 -- time first and written once, in order, so pages fill up and pruning frees
 -- whole pages at the table's start.
 CREATE TABLE history_minutes (
-	hour   INTEGER NOT NULL,
-	host   INTEGER NOT NULL,
-	data   BLOB NOT NULL,
-	rolled INTEGER NOT NULL DEFAULT 0, -- 1 once its day is in history_hours
+	hour INTEGER NOT NULL,
+	host INTEGER NOT NULL,
+	data BLOB NOT NULL,
 	PRIMARY KEY (hour, host)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX history_minutes_host ON history_minutes (host, hour);
+
+-- The hosts and days with minutes not yet in history_hours. Apart, so that
+-- rolling a day up does not rewrite every page of its minutes.
+CREATE TABLE history_unrolled (
+	day  INTEGER NOT NULL,            -- unix seconds / 86400
+	host INTEGER NOT NULL,
+	PRIMARY KEY (day, host)
+) STRICT, WITHOUT ROWID;
 
 -- One host's hours of one ended day, packed the same way, written once.
 CREATE TABLE history_hours (
