@@ -94,6 +94,8 @@ CREATE TABLE history_open (
 	data BLOB NOT NULL,
 	PRIMARY KEY (hour, host)
 ) STRICT, WITHOUT ROWID;
+-- For one host's reads (the detail view): appending a minute leaves it alone.
+CREATE INDEX history_open_host ON history_open (host, hour);
 
 -- One host's minutes of one ended hour, packed (history.Codec). Keyed by
 -- time first and written once, in order, so pages fill up and pruning frees
