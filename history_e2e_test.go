@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"downtime/config"
 )
 
 // probedThenStopped runs a headless demo monitor of web-01 on state until
@@ -128,4 +130,18 @@ func lossRow(s string) string {
 		}
 	}
 	return ""
+}
+
+// A reload does not apply [history]: it says so, as for the other sections
+// that need a restart.
+func TestReloadSaysHistoryNeedsRestart(t *testing.T) {
+	a := &app{cfg: config.Default(), opts: &options{}}
+	changed := config.Default()
+	changed.History.KeepMinutes = 72 * time.Hour
+	if got := a.needsRestart(changed); len(got) != 1 || got[0] != "[history]" {
+		t.Errorf("needsRestart = %q, want [history]", got)
+	}
+	if got := a.needsRestart(config.Default()); len(got) != 0 {
+		t.Errorf("needsRestart with nothing changed = %q", got)
+	}
 }

@@ -43,8 +43,8 @@ func setupReload(a *app) {
 // config changes nothing: the error is logged and returned, and the
 // running config goes on.
 //
-// Settings outside the host list (metrics, heartbeat, telegram, alerts)
-// need a restart; a reload that changes them says so.
+// Settings outside the host list (metrics, heartbeat, telegram, alerts,
+// history) need a restart; a reload that changes them says so.
 //
 // SIGHUP calls it; the UI's reload key may call it too, from any goroutine.
 func (a *app) reload() (monitor.ReloadResult, error) {
@@ -109,6 +109,9 @@ func (a *app) needsRestart(cfg *config.Config) []string {
 	}
 	if cfg.Alerts != a.cfg.Alerts {
 		s = append(s, "[alerts]")
+	}
+	if cfg.History != a.cfg.History {
+		s = append(s, "[history]")
 	}
 	return s
 }
