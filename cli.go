@@ -64,6 +64,8 @@ const usageText = `Usage: downtime [flags] [target ...]
        downtime telegram test -c PATH      send a test message
        downtime trace [-c COUNT] [--json] HOST
                                            the path to HOST, mtr-style report
+       downtime report [--since 7d | --from DATE --to DATE] [--format text|csv|json] [HOST ...]
+                                           availability, outages, RTT and loss from the state file
 
 Watch hosts and say when one stops answering. A target is an IP, a DNS name,
 tcp://host:port or a CIDR (at most 4096 addresses).
@@ -257,6 +259,9 @@ func run(ctx context.Context, hup <-chan os.Signal, args []string, stdin io.Read
 	}
 	if len(args) > 0 && args[0] == "trace" {
 		return traceCmd(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "report" {
+		return reportCmd(args[1:], stdout, stderr, time.Now)
 	}
 	o, _, err := parseFlags("downtime", args, stdout)
 	if errors.Is(err, pflag.ErrHelp) {

@@ -92,6 +92,7 @@ type Config struct {
 	Alerts      Alerts
 	Metrics     Metrics
 	Heartbeat   Heartbeat
+	History     History
 	Hosts       []Host // in the order they were given: config, args, files
 
 	src            string // the file's text, rescanned for line numbers when an error needs one

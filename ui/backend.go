@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"downtime/config"
+	"downtime/history"
 	"downtime/monitor"
 	"downtime/probe"
 	"downtime/store"
@@ -31,7 +32,7 @@ var _ Commands = (*monitor.Runner)(nil)
 // tea.Cmd. *store.Store implements it.
 type History interface {
 	Outages(host string, since time.Time) ([]store.Outage, error)
-	Uptime(host string, from, to time.Time) (float64, error)
+	HistorySlots(host string, from, to time.Time) ([]history.Slot, error)
 }
 
 var _ History = (*store.Store)(nil)
@@ -224,27 +225,40 @@ func (b *backend) reloadConfig() tea.Cmd {
 	}
 }
 
-// history reads a host's outages and uptime from the store.
-func (b *backend) history(id probe.HostID, name string) tea.Cmd {
+// history reads a host's outages, its uptime over the time it was watched
+// in the last 24 h and 7 d, and the chart's data for rng.
+func (b *backend) history(id probe.HostID, name string, rng chartRange) tea.Cmd {
 	return func() tea.Msg {
-		msg := historyMsg{id: id, name: name}
+		msg := historyMsg{id: id, name: name, rng: rng}
 		if b.hist == nil {
 			msg.err = errNoHistory
 			return msg
 		}
 		now := b.now()
+		reach := max(rng.span(), 7*24*time.Hour)
 		var err error
 		if msg.outages, err = b.hist.Outages(name, time.Time{}); err != nil {
 			msg.err = err
 			return msg
 		}
-		if msg.up24, err = b.hist.Uptime(name, now.Add(-24*time.Hour), now); err != nil {
+		slots, err := b.hist.HistorySlots(name, now.Add(-reach), now)
+		if err != nil {
 			msg.err = err
 			return msg
 		}
-		if msg.up7d, err = b.hist.Uptime(name, now.Add(-7*24*time.Hour), now); err != nil {
-			msg.err = err
-			return msg
+		msg.intervals = make([]history.Interval, len(msg.outages))
+		for i, o := range msg.outages {
+			msg.intervals[i] = history.Interval{Start: o.Start, End: o.End}
+		}
+		msg.sum24 = history.Summarize(slots, msg.intervals, now.Add(-24*time.Hour), now)
+		msg.sum7d = history.Summarize(slots, msg.intervals, now.Add(-7*24*time.Hour), now)
+		if rng != rangeProbes {
+			msg.from, msg.to = now.Add(-rng.span()), now
+			for _, s := range slots {
+				if s.End().After(msg.from) {
+					msg.slots = append(msg.slots, s)
+				}
+			}
 		}
 		msg.ok = true
 		return msg

@@ -85,7 +85,7 @@ func (m *Model) helpLines() []string {
 		glyphUp + " up  " + glyphDown + " down  " + glyphPending + " pending  " + glyphPaused + " paused  " + markLost + " lost probe  " + markOutlier + " reply above the scale",
 		"after a name: " + markAcked + " outage acknowledged  " + markMuted + " muted (no alerts): m mutes the selected host, M lists the mutes (u unmutes)",
 		"sparkline: newest probe on the right; log scale shared by the rows on screen, its top in the column head, " + markOutlier + " above it",
-		"in the detail view (⏎): t traces the host's path live, mtr-style; esc goes back",
+		"detail (⏎): 1–4 chart range, t traces the path live, esc back",
 		"26/40 ↓: the rows up to 26 of 40 are on screen, more below (↑ above, ↕ both)",
 		"d removes only hosts added with a; the others live in the config, the command line or a target file",
 	} {

@@ -14,6 +14,8 @@ type KeyMap struct {
 	// In the detail view: trace the host's path live.
 	Trace  key.Binding
 	Events key.Binding // the recent events list
+	// Range switches the detail view's chart: 1 probes, 2 24 h, 3 7 d, 4 30 d.
+	Range key.Binding
 
 	// In the add form, the filter and the remove question.
 	Submit, NextField, Yes, No key.Binding
@@ -45,6 +47,7 @@ func DefaultKeyMap() KeyMap {
 		Mutes:    key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "mutes")),
 		Unmute:   key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unmute")),
 		Events:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "recent events")),
+		Range:    key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1–4", "chart range")),
 
 		Submit:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("⏎", "add")),
 		NextField: key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "next field")),
@@ -61,6 +64,7 @@ var (
 	traceShort = key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "trace"))
 	closeHelp  = key.NewBinding(key.WithKeys("?", "esc"), key.WithHelp("?/esc", "close help"))
 	scrollHint = key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "scroll"))
+	rangeShort = key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1-4", "range"))
 )
 
 // ShortHelp is the one-line hint of the table.
@@ -103,7 +107,7 @@ func (k KeyMap) eventsHelp() []key.Binding {
 
 // detailHelp is the one-line hint of the detail view.
 func (k KeyMap) detailHelp() []key.Binding {
-	return []key.Binding{k.Back, otherHost, k.Pause, traceShort, k.Help, k.Quit}
+	return []key.Binding{k.Back, otherHost, k.Pause, rangeShort, traceShort, k.Help, k.Quit}
 }
 
 // traceHelp is the one-line hint of the live trace.

@@ -68,6 +68,8 @@ type Styles struct {
 	rows [4][2]rowPaint
 	// chart paints the detail view's latency chart.
 	chartBar, chartLost, chartAxis paint
+	// chartSpread and chartLossSome paint the history chart (chart.go).
+	chartSpread, chartLossSome paint
 }
 
 // rowPaint is how one kind of row is drawn, cell by cell.
@@ -199,6 +201,8 @@ func DefaultStyles(r *lipgloss.Renderer, noColor bool) Styles {
 	st.chartBar = newPaint(fg(base, colorAccent))
 	st.chartLost = newPaint(fg(base.Bold(true), colorDown))
 	st.chartAxis = newPaint(base.Faint(true))
+	st.chartSpread = newPaint(base.Faint(true))
+	st.chartLossSome = newPaint(fg(base, colorWarn))
 	return st
 }
 

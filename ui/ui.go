@@ -515,7 +515,7 @@ func (m *Model) lives(v *monitor.HostView) string {
 // openDetail shows v in the detail view and reads its history.
 func (m *Model) openDetail(v *monitor.HostView) tea.Cmd {
 	m.detail.open(v)
-	return m.back.history(v.ID, v.Name)
+	return m.back.history(v.ID, v.Name, m.detail.rng)
 }
 
 // detailKey handles a key of the detail view.
@@ -541,6 +541,11 @@ func (m *Model) detailKey(k tea.KeyMsg) tea.Cmd {
 		if v := m.detail.host; v != nil {
 			m.state = stateTrace
 			return m.trace.start(v.ID, v.Name, v.Address)
+		}
+	case key.Matches(k, keys.Range):
+		if r, ok := rangeOfKey(k.String()); ok && r != m.detail.rng && m.detail.host != nil {
+			m.detail.rng = r
+			return m.openDetail(m.detail.host)
 		}
 	}
 	return nil
