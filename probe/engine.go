@@ -103,10 +103,11 @@ type pending struct {
 }
 
 // batchWindow is how far ahead of its time the scheduler sends a probe: one
-// wake-up sends every probe due within min(batchWindow, interval/20), so
-// the scheduler wakes at most ~20 times a second, whatever the host count
-// (at 4,000 hosts, 200 probes every 50 ms: spread out, never the whole
-// interval at once). A wake-up costs the Go runtime some tens of
+// wake-up sends every probe due within min(batchWindow, interval/20), at
+// most maxBurst of them, so the scheduler wakes once a probe while there
+// are few, at most ~20 times a second while there are more, and more often
+// only to keep each burst within maxBurst (at 4,000 hosts a second, 64
+// probes every 16 ms). A wake-up costs the Go runtime some tens of
 // microseconds of thread switching; woken per probe and per reply, as the
 // engine was, that cost twice the CPU of the probing itself at 4,000 hosts
 // (README, "Performance"). It is also how long the reader rests after a
@@ -116,15 +117,18 @@ type pending struct {
 // never counted lost however late it is read.
 const batchWindow = 50 * time.Millisecond
 
+// maxBurst bounds the probes one wake-up sends back to back. fping sends
+// one probe to every host at once; a bound keeps a large list from
+// flooding a slow link or a stateful firewall in front of it.
+const maxBurst = 64
+
 // sendAhead is how early a probe of spec may go in a batch (see
 // batchWindow).
 func sendAhead(spec Spec) time.Duration { return min(batchWindow, spec.Interval/20) }
 
-// minBatch is the fewest probes worth a batch: below it (under ~160 probes a
-// second), each probe goes at its own time, give or take sendSlack.
-const minBatch = 8
-
-// sendSlack lets a wake-up send the probes due within this much anyway.
+// sendSlack is how long a wake-up for a send waits for a deadline just
+// after it, so that both are done in one wake-up: with timeout = interval,
+// a probe's deadline falls a few microseconds after its host's next send.
 const sendSlack = 500 * time.Microsecond
 
 // maxReaderRest bounds how long the reader rests while the scheduler finds
@@ -339,25 +343,7 @@ func (e *Engine) schedule(ctx context.Context) {
 		e.drainAll(rd)
 		sends, expired = sends[:0], expired[:0]
 		e.mu.Lock()
-		for e.events.len() > 0 {
-			ev := e.events.peek()
-			if ev.at.After(now.Add(sendAhead(ev.s.spec))) {
-				break
-			}
-			sends = append(sends, e.events.pop().s)
-		}
-		if len(sends) < minBatch {
-			// Too few to be worth a batch: each goes at its own time.
-			keep := sends[:0]
-			for _, s := range sends {
-				if s.next.After(now.Add(sendSlack)) {
-					e.events.push(event{at: s.next, s: s}, s.spec.Interval)
-				} else {
-					keep = append(keep, s)
-				}
-			}
-			sends = keep
-		}
+		sends = e.dueLocked(now, sends)
 		// Timeouts are never early: an early one could turn a slow reply
 		// into a loss.
 		expired = e.deadlines.popDue(now, expired)
@@ -389,6 +375,9 @@ func (e *Engine) schedule(ctx context.Context) {
 			e.emit(r)
 		}
 		if wait <= 0 {
+			if ctx.Err() != nil {
+				return // behind at shutdown: the loop must still notice it
+			}
 			continue
 		}
 		timer.Reset(wait)
@@ -416,16 +405,46 @@ func (e *Engine) drainAll(rd *replyReader) {
 	}
 }
 
+// dueLocked appends to sends the hosts whose next probe is due within its
+// sendAhead of now, earliest first, at most maxBurst of them, and takes
+// them off the send queue.
+func (e *Engine) dueLocked(now time.Time, sends []*slot) []*slot {
+	for n := 0; n < maxBurst && e.events.len() > 0; n++ {
+		ev := e.events.peek()
+		if ev.at.After(now.Add(sendAhead(ev.s.spec))) {
+			break
+		}
+		sends = append(sends, e.events.pop().s)
+	}
+	return sends
+}
+
 // nextWakeLocked is when the scheduler has something to do: the next send or
-// the next deadline of a probe still unanswered.
+// the next deadline of a probe still unanswered. A deadline within
+// sendSlack after the next send takes the send with it.
 func (e *Engine) nextWakeLocked() (time.Time, bool) {
 	at, ok := e.deadlines.next()
-	if e.events.len() > 0 {
-		if next := e.events.peek().at; !ok || next.Before(at) {
-			at, ok = next, true
-		}
+	if e.events.len() == 0 {
+		return at, ok
 	}
-	return at, ok
+	next := e.events.peek().at
+	if !ok || next.Before(at.Add(-sendSlack)) {
+		return next, true
+	}
+	return at, true // the deadline first, or just after the send: one wake-up for both
+}
+
+// reschedule queues the probe after the one s is sending now: its interval
+// after the last one's time, so that the interval is exact on average
+// whatever the batching. now is when the scheduler woke up.
+func (e *Engine) reschedule(s *slot, now time.Time) {
+	s.next = s.next.Add(s.spec.Interval)
+	if s.next.Before(now) {
+		// We fell behind (a stopped process, an overloaded machine):
+		// continue from now rather than firing the missed probes at once.
+		s.next = now.Add(s.spec.Interval)
+	}
+	e.events.push(event{at: s.next, s: s}, s.spec.Interval)
 }
 
 // send sends the next probe of s and schedules the one after it. now is
@@ -437,13 +456,7 @@ func (e *Engine) send(s *slot, now time.Time) {
 		e.mu.Unlock()
 		return
 	}
-	s.next = s.next.Add(s.spec.Interval)
-	if s.next.Before(now) {
-		// We fell behind (a stopped process, an overloaded machine):
-		// continue from now rather than firing the missed probes at once.
-		s.next = now.Add(s.spec.Interval)
-	}
-	e.events.push(event{at: s.next, s: s}, s.spec.Interval)
+	e.reschedule(s, now)
 	s.seq++
 	seq := s.seq
 	addr := s.addr
