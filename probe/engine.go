@@ -54,7 +54,8 @@ type Engine struct {
 	v6err  error // why there is no IPv6 socket, reported on each IPv6 probe
 	v4err  error
 
-	wake chan struct{}
+	sleeper atomic.Pointer[sleeper] // where the scheduler sleeps, while Run runs
+	woken   chan struct{}           // the scheduler read the sockets: the reader's rest ends
 
 	mu        sync.Mutex
 	hosts     map[HostID]*slot
@@ -131,10 +132,6 @@ func sendAhead(spec Spec) time.Duration { return min(batchWindow, spec.Interval/
 // a probe's deadline falls a few microseconds after its host's next send.
 const sendSlack = 500 * time.Microsecond
 
-// maxReaderRest bounds how long the reader rests while the scheduler finds
-// replies on its own wake-ups.
-const maxReaderRest = 250 * time.Millisecond
-
 // reResolveAfter is how many consecutive failures of a named host make the
 // engine resolve the name again (its address may have moved).
 const reResolveAfter = 3
@@ -153,7 +150,7 @@ func NewEngine(opts Options) (*Engine, error) {
 	}
 	e := &Engine{
 		opts:  opts,
-		wake:  make(chan struct{}, 1),
+		woken: make(chan struct{}, 1),
 		hosts: make(map[HostID]*slot),
 		rng:   rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
@@ -255,10 +252,10 @@ func (e *Engine) Remove(id HostID) {
 	e.mu.Unlock()
 }
 
+// poke wakes the scheduler: a host was added.
 func (e *Engine) poke() {
-	select {
-	case e.wake <- struct{}{}:
-	default:
+	if sl := e.sleeper.Load(); sl != nil {
+		sl.set(0)
 	}
 }
 
@@ -274,6 +271,16 @@ func (e *Engine) Run(ctx context.Context, out chan<- Result) error {
 	e.epoch = time.Now()
 	e.spreadFirstSends(e.epoch)
 	e.mu.Unlock()
+
+	sl, err := newSleeper()
+	if err != nil {
+		return fmt.Errorf("probe: start the scheduler: %w", err)
+	}
+	defer sl.close()
+	stop := context.AfterFunc(ctx, sl.close)
+	defer stop()
+	e.sleeper.Store(sl)
+	e.poke() // for a host added before the sleeper was there
 
 	var socks []*icmpSocket
 	for _, sock := range []*icmpSocket{e.v4, e.v6} {
@@ -294,7 +301,7 @@ func (e *Engine) Run(ctx context.Context, out chan<- Result) error {
 			e.readLoop(ctx, socks, waiter)
 		}()
 	}
-	e.schedule(ctx)
+	e.schedule(ctx, sl)
 	if waiter != nil {
 		waiter.close()
 	}
@@ -327,9 +334,7 @@ func (e *Engine) spreadFirstSends(now time.Time) {
 // arrived, reports the probes whose deadline has passed, sends every probe
 // due within sendAhead, reads the replies that came back at once, and hands
 // the results over just before it sleeps again.
-func (e *Engine) schedule(ctx context.Context) {
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
+func (e *Engine) schedule(ctx context.Context, sl *sleeper) {
 	var (
 		sends   []*slot
 		expired []deadline
@@ -360,13 +365,21 @@ func (e *Engine) schedule(ctx context.Context) {
 			e.drainAll(rd)
 			results = e.collectRead(rd, results)
 		}
+		select {
+		case e.woken <- struct{}{}:
+		default:
+		}
+		// The sleep is set under the lock, so a host added after this
+		// look at the queue pokes the sleeper after it was set.
 		e.mu.Lock()
-		wake, ok := e.nextWakeLocked()
-		e.mu.Unlock()
 		wait := time.Hour
-		if ok {
+		if wake, ok := e.nextWakeLocked(); ok {
 			wait = time.Until(wake)
 		}
+		if wait > 0 {
+			sl.set(wait)
+		}
+		e.mu.Unlock()
 		// The results go out last, right before the scheduler sleeps: the
 		// monitor's goroutine, woken by the first one, then runs on this
 		// thread once this one sleeps, rather than on a second thread (and
@@ -374,21 +387,11 @@ func (e *Engine) schedule(ctx context.Context) {
 		for _, r := range results {
 			e.emit(r)
 		}
-		if wait <= 0 {
-			if ctx.Err() != nil {
-				return // behind at shutdown: the loop must still notice it
-			}
-			continue
-		}
-		timer.Reset(wait)
-		select {
-		case <-ctx.Done():
+		if ctx.Err() != nil {
 			return
-		case <-e.wake:
-			if !timer.Stop() {
-				<-timer.C
-			}
-		case <-timer.C:
+		}
+		if wait > 0 && sl.sleep() != nil {
+			return // closed: ctx is done
 		}
 	}
 }
@@ -398,9 +401,7 @@ func (e *Engine) schedule(ctx context.Context) {
 func (e *Engine) drainAll(rd *replyReader) {
 	for _, sock := range [...]*icmpSocket{e.v4, e.v6} {
 		if sock != nil {
-			if n := sock.drain(rd); n > 0 {
-				sock.drained.Add(uint64(n))
-			}
+			sock.drain(rd)
 		}
 	}
 }
@@ -587,27 +588,18 @@ func (s *slot) takeLocked(seq, token uint64, checkToken bool) (pending, bool) {
 }
 
 // readLoop matches the replies that arrive while the scheduler sleeps: it
-// waits for a packet on any socket, reads every packet waiting, and rests
-// before it waits again. The rest is batchWindow, doubled up to
-// maxReaderRest while the scheduler finds replies on its own wake-ups: it
-// then reads them soon enough, and the reader waking for them too would
-// only cost CPU. Resting costs no accuracy: an RTT ends at the kernel's
-// receive timestamp, and the scheduler reads the sockets before it gives up
-// on any probe.
+// waits for a packet on any socket, reads every packet waiting, and then
+// rests until the scheduler's next wake-up, which reads the sockets itself.
+// So a reply wakes the process only when no read is coming anyway, and the
+// reader never needs a timer of its own. Resting costs no accuracy: an RTT
+// ends at the kernel's receive timestamp, and the scheduler reads the
+// sockets before it gives up on any probe.
 func (e *Engine) readLoop(ctx context.Context, socks []*icmpSocket, w *replyWaiter) {
 	rd := new(replyReader)
 	stamped := true // every socket has kernel timestamps: reading late is harmless
 	for _, s := range socks {
 		stamped = stamped && s.kernelTS
 	}
-	drained := func() (n uint64) {
-		for _, s := range socks {
-			n += s.drained.Load()
-		}
-		return n
-	}
-	rest := time.NewTimer(time.Hour)
-	defer rest.Stop()
 	var results []Result
 	for ctx.Err() == nil {
 		n := 0
@@ -627,17 +619,10 @@ func (e *Engine) readLoop(ctx context.Context, socks []*icmpSocket, w *replyWait
 		if !stamped {
 			continue // without kernel timestamps, a reply read late has a longer RTT
 		}
-		for d := batchWindow; d > 0; d = min(2*d, maxReaderRest) {
-			before := drained()
-			rest.Reset(d)
-			select {
-			case <-ctx.Done():
-				return
-			case <-rest.C:
-			}
-			if drained() == before {
-				break
-			}
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.woken:
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"testing"
@@ -219,6 +220,36 @@ func TestSequenceNumbersWrapSafely(t *testing.T) {
 	for i, r := range got[1] {
 		if want := uint64(1<<16 - 2 + i); r.Seq != want || r.Err != nil {
 			t.Errorf("result %d: seq %d err %v, want seq %d answered", i, r.Seq, r.Err, want)
+		}
+	}
+}
+
+// TestHostAddedWhileAsleepIsProbed: the scheduler sleeps until its next
+// send (here an hour away); a host added meanwhile wakes it.
+func TestHostAddedWhileAsleepIsProbed(t *testing.T) {
+	requireICMP(t)
+	e, err := NewEngine(Options{ICMP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Add(Spec{ID: 1, Target: Target{Host: "127.0.0.1"}, Interval: time.Hour, Timeout: time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	out := make(chan Result, 16)
+	done := make(chan error)
+	go func() { done <- e.Run(ctx, out) }()
+	defer func() { cancel(); <-done }()
+	timeout := time.After(5 * time.Second)
+	for _, id := range []HostID{1, 2} {
+		select {
+		case r := <-out:
+			if r.ID != id || r.Err != nil {
+				t.Fatalf("result %+v, want host %d answered", r, id)
+			}
+		case <-timeout:
+			t.Fatalf("no result for host %d", id)
+		}
+		if id == 1 {
+			e.Add(Spec{ID: 2, Target: Target{Host: "127.0.0.2"}, Interval: time.Hour, Timeout: time.Second})
 		}
 	}
 }
