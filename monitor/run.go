@@ -172,6 +172,7 @@ func (r *Runner) Run(ctx context.Context, results <-chan probe.Result) error {
 			}
 			r.changed(urgent)
 		case c := <-r.cmds:
+			before := r.m.version
 			c.fn()
 			close(c.done)
 			// The caller (the UI) is released first: notices may wait for
@@ -182,7 +183,9 @@ func (r *Runner) Run(ctx context.Context, results <-chan probe.Result) error {
 				}
 			}
 			r.notices = r.notices[:0]
-			r.changed(true)
+			// A command that changed the monitor (pause, add…) shows soon;
+			// one that only read it (Snapshot) leaves the refresh as it was.
+			r.changed(r.m.version != before)
 		case <-ticks:
 			r.wakes.Add(1)
 			r.publishChanged()
