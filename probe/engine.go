@@ -90,6 +90,14 @@ type slot struct {
 	spec     Spec
 	pendBuf  [2]pending
 
+	name *nameState // a DNS name's lookups; nil for an IP address
+}
+
+// nameState is what the engine knows of the lookups of a host's DNS name.
+// It is apart from the slot so that the slot of an IP address, which most
+// hosts have, is 40 bytes smaller (a size class less: 1.3 MB at 20,000
+// hosts).
+type nameState struct {
 	resolveErr error // the last resolution failure, while addr is invalid
 	resolving  bool
 	resolvedAt time.Time
@@ -464,7 +472,10 @@ func (e *Engine) send(s *slot, now time.Time) {
 	seq := s.seq
 	addr := s.addr
 	if e.opts.Prober == nil && !addr.IsValid() {
-		resolveErr := s.resolveErr
+		var resolveErr error
+		if s.name != nil {
+			resolveErr = s.name.resolveErr
+		}
 		e.startResolve(s)
 		e.mu.Unlock()
 		if resolveErr != nil {
@@ -726,8 +737,8 @@ func (e *Engine) noteOutcomeLocked(s *slot, ok bool) {
 		return
 	}
 	s.failures++
-	if s.failures >= reResolveAfter && time.Since(s.resolvedAt) > 30*time.Second {
-		s.resolvedAt = time.Time{} // stale: startResolve will look it up
+	if s.failures >= reResolveAfter && s.name != nil && time.Since(s.name.resolvedAt) > 30*time.Second {
+		s.name.resolvedAt = time.Time{} // stale: startResolve will look it up
 		e.startResolve(s)
 	}
 }
