@@ -332,22 +332,6 @@ func (e *Engine) spreadFirstSends(now time.Time) {
 	}
 	slices.Sort(ids)
 	n := len(ids)
-	// Sized once rather than grown by doubling: at 20,000 hosts, doubling
-	// held a third more than needed and left as much again as garbage.
-	perInterval := map[time.Duration]int{}
-	perTimeout := map[time.Duration]int{}
-	for _, id := range ids {
-		spec := e.hosts[id].spec
-		perInterval[spec.Interval]++
-		// A deadline stays queued for a timeout, answered or not.
-		perTimeout[spec.Timeout] += int(spec.Timeout/max(spec.Interval, 1)) + 1
-	}
-	for iv, k := range perInterval {
-		e.events.fifos.get(iv).reserve(k + k/8)
-	}
-	for to, k := range perTimeout {
-		e.deadlines.queues.get(to).reserve(k + k/8)
-	}
 	for i, id := range ids {
 		s := e.hosts[id]
 		s.next = now.Add(time.Duration(int64(s.spec.Interval) * int64(i) / int64(n)))

@@ -208,22 +208,14 @@ type fifo[T any] struct {
 
 func (q *fifo[T]) push(v T) {
 	if q.n == len(q.buf) {
-		q.reserve(max(16, 2*len(q.buf)))
+		grown := make([]T, max(16, 2*len(q.buf)))
+		for i := range q.n {
+			grown[i] = q.buf[(q.head+i)%len(q.buf)]
+		}
+		q.buf, q.head = grown, 0
 	}
 	q.buf[(q.head+q.n)%len(q.buf)] = v
 	q.n++
-}
-
-// reserve makes room for n elements in all.
-func (q *fifo[T]) reserve(n int) {
-	if n <= len(q.buf) {
-		return
-	}
-	grown := make([]T, n)
-	for i := range q.n {
-		grown[i] = q.buf[(q.head+i)%len(q.buf)]
-	}
-	q.buf, q.head = grown, 0
 }
 
 // front returns the oldest element; the queue must not be empty.
