@@ -55,7 +55,7 @@ type Engine struct {
 	v4err  error
 
 	sleeper atomic.Pointer[sleeper] // where the scheduler sleeps, while Run runs
-	woken   chan struct{}           // the scheduler read the sockets: the reader's rest ends
+	rest    *sleeper                // where the reader rests after a read, while Run runs
 
 	mu        sync.Mutex
 	hosts     map[HostID]*slot
@@ -160,7 +160,6 @@ func NewEngine(opts Options) (*Engine, error) {
 	}
 	e := &Engine{
 		opts:  opts,
-		woken: make(chan struct{}, 1),
 		hosts: make(map[HostID]*slot),
 		rng:   rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
@@ -291,6 +290,12 @@ func (e *Engine) Run(ctx context.Context, out chan<- Result) error {
 	defer stop()
 	e.sleeper.Store(sl)
 	e.poke() // for a host added before the sleeper was there
+	if e.rest, err = newSleeper(); err != nil {
+		return fmt.Errorf("probe: start the reader: %w", err)
+	}
+	defer e.rest.close()
+	stopRest := context.AfterFunc(ctx, e.rest.close)
+	defer stopRest()
 
 	var socks []*icmpSocket
 	for _, sock := range []*icmpSocket{e.v4, e.v6} {
@@ -375,10 +380,7 @@ func (e *Engine) schedule(ctx context.Context, sl *sleeper) {
 			e.drainAll(rd)
 			results = e.collectRead(rd, results)
 		}
-		select {
-		case e.woken <- struct{}{}:
-		default:
-		}
+		e.rest.set(0) // the sockets were just read: the reader's rest ends
 		// The sleep is set under the lock, so a host added after this
 		// look at the queue pokes the sleeper after it was set.
 		e.mu.Lock()
@@ -602,11 +604,12 @@ func (s *slot) takeLocked(seq, token uint64, checkToken bool) (pending, bool) {
 
 // readLoop matches the replies that arrive while the scheduler sleeps: it
 // waits for a packet on any socket, reads every packet waiting, and then
-// rests until the scheduler's next wake-up, which reads the sockets itself.
-// So a reply wakes the process only when no read is coming anyway, and the
-// reader never needs a timer of its own. Resting costs no accuracy: an RTT
-// ends at the kernel's receive timestamp, and the scheduler reads the
-// sockets before it gives up on any probe.
+// rests until the scheduler's next wake-up, which reads the sockets itself,
+// or batchWindow at most, so that a result is never held back longer. So a
+// reply wakes the process only when no read is coming soon anyway. The
+// rest is a timerfd, like the scheduler's sleep (see sleeper). Resting
+// costs no accuracy: an RTT ends at the kernel's receive timestamp, and the
+// scheduler reads the sockets before it gives up on any probe.
 func (e *Engine) readLoop(ctx context.Context, socks []*icmpSocket, w *replyWaiter) {
 	rd := new(replyReader)
 	stamped := true // every socket has kernel timestamps: reading late is harmless
@@ -632,10 +635,9 @@ func (e *Engine) readLoop(ctx context.Context, socks []*icmpSocket, w *replyWait
 		if !stamped {
 			continue // without kernel timestamps, a reply read late has a longer RTT
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-e.woken:
+		e.rest.set(batchWindow)
+		if e.rest.sleep() != nil {
+			return // closed: ctx is done
 		}
 	}
 }
