@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # bench/run.sh: every measurement of README "Performance" in one run, as
-# root, on this machine. It takes about 25 minutes with the defaults.
+# root, on this machine. It takes about 35 minutes with the defaults
+# (scale about 18, ui about 5, accuracy and latency about 10).
 #
 #   sudo bench/run.sh [-d SECONDS] [-s "N ..."] [STEP ...]
 #
 #   -d SECONDS   how long each tool runs per size in scale and ui (60)
-#   -s "N ..."   the sizes for scale ("500 2000 4000 8000")
+#   -s "N ..."   the sizes for scale ("1 50 100 500 2000 4000 8000 20000")
+#   -u "N ..."   the sizes for ui ("50 4000")
 #   STEP         any of: go scale ui accuracy latency (default: all, in that order)
 #
 #   go        Go benchmarks of the hot paths, with allocations: reply matching
 #             (probe), the monitor's per-result update and snapshot (monitor),
 #             View() at 4,000 hosts (ui)
-#   scale     bench/scale.sh: headless downtime and fping on loopback lists
-#   ui        bench/ui.sh: the same at 4,000 with the UI in a 200×50 tmux pane;
-#             skipped, saying so, while downtime has no UI
+#   scale     bench/scale.sh: headless downtime and fping on loopback lists:
+#             CPU, wake-ups a second, peak RSS, ratio to fping
+#   ui        bench/ui.sh: the same with the UI in a tmux pane (120×40 at 50
+#             hosts, 200×50 at 4,000); skipped, saying so, while downtime
+#             has no UI
 #   accuracy  RTT median and loss behind a TUN responder, downtime next to fping
 #   latency   link down → DOWN log line and → fake Bot API message, 20 trials;
 #             the Bot API leg is skipped, saying so, while downtime has no alerts
@@ -24,12 +28,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dur=60
-sizes="500 2000 4000 8000"
-while getopts d:s: opt; do
+sizes="1 50 100 500 2000 4000 8000 20000"
+ui_sizes="50 4000"
+while getopts d:s:u: opt; do
   case $opt in
     d) dur=$OPTARG ;;
     s) sizes=$OPTARG ;;
-    *) sed -n '2,25p' "$0" >&2; exit 2 ;;
+    u) ui_sizes=$OPTARG ;;
+    *) sed -n '2,27p' "$0" >&2; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -86,7 +92,10 @@ step_scale() {
   # shellcheck disable=SC2086 # the sizes are words
   bench/scale.sh -d "$dur" $sizes
 }
-step_ui() { bench/ui.sh -d "$dur" 4000; }
+step_ui() {
+  # shellcheck disable=SC2086 # the sizes are words
+  bench/ui.sh -d "$dur" $ui_sizes
+}
 step_accuracy() {
   # -v: without it, go test shows nothing of a passing test but "ok".
   DOWNTIME_BIN="$bin/downtime" go test -tags bench -run 'TestAccuracy$' -v -count 1 -timeout 30m ./bench/ |

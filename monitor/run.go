@@ -17,10 +17,15 @@ var ErrStopped = errors.New("monitor: runner stopped")
 type RunnerOptions struct {
 	// SnapshotEvery is the least time between two published snapshots
 	// (default 100ms), so readers see at most ~10 a second whatever the
-	// probe rate.
+	// probe rate. A change a reader must see soon (a transition, a
+	// command such as pause or add) is published that fast.
 	SnapshotEvery time.Duration
-	// Ticks, when set, replaces the SnapshotEvery ticker: a snapshot is
-	// published on each tick if anything changed. Tests drive it by hand.
+	// RefreshEvery is the least time between two snapshots when only the
+	// figures changed (RTTs, loss, samples): default 1s, on the second of
+	// the wall clock, when the UI's timers tick too.
+	RefreshEvery time.Duration
+	// Ticks, when set, replaces the timer: a snapshot is published on
+	// each tick if anything changed. Tests drive it by hand.
 	Ticks <-chan time.Time
 	// TransitionBuffer is the capacity of Transitions() (default 4096).
 	TransitionBuffer int
@@ -47,8 +52,12 @@ type Runner struct {
 	running       atomic.Bool
 	subscribed    atomic.Bool  // Snapshots was called: someone reads them
 	published     atomic.Int64 // snapshots published, for tests
+	wakes         atomic.Int64 // publish timer or tick wake-ups, for tests
 	lastVersion   uint64       // Monitor version of the last published snapshot
 	everPublished bool
+	lastPublish   time.Time
+	timer         *time.Timer  // the next publish; armed only while a change waits
+	armedAt       time.Time    // when it fires; zero: not armed
 	notices       []Transition // made by the command running now; sent after it
 }
 
@@ -63,6 +72,10 @@ func NewRunner(m *Monitor, eng Engine, opts RunnerOptions) *Runner {
 	if opts.SnapshotEvery <= 0 {
 		opts.SnapshotEvery = 100 * time.Millisecond
 	}
+	if opts.RefreshEvery <= 0 {
+		opts.RefreshEvery = time.Second
+	}
+	opts.RefreshEvery = max(opts.RefreshEvery, opts.SnapshotEvery)
 	if opts.TransitionBuffer <= 0 {
 		opts.TransitionBuffer = 4096
 	}
@@ -119,11 +132,16 @@ func (r *Runner) Run(ctx context.Context, results <-chan probe.Result) error {
 	}
 	r.publishChanged() // readers get the host list at once, not a tick later
 
+	// Without ticks, a timer is armed only while a change waits to be
+	// published: nothing wakes up headless, nor with the UI while nothing
+	// changes.
 	ticks := r.opts.Ticks
+	var timerC <-chan time.Time
 	if ticks == nil {
-		t := time.NewTicker(r.opts.SnapshotEvery)
-		defer t.Stop()
-		ticks = t.C
+		r.timer = time.NewTimer(time.Hour)
+		r.timer.Stop()
+		defer r.timer.Stop()
+		timerC = r.timer.C
 	}
 	for {
 		select {
@@ -134,7 +152,8 @@ func (r *Runner) Run(ctx context.Context, results <-chan probe.Result) error {
 				results = nil // a nil channel blocks: keep serving commands
 				continue
 			}
-			if !r.handle(ctx, res) {
+			urgent := false
+			if !r.handle(ctx, res, &urgent) {
 				return nil
 			}
 			// Results come in batches (the engine hands over a wake-up's
@@ -149,14 +168,16 @@ func (r *Runner) Run(ctx context.Context, results <-chan probe.Result) error {
 						results = nil
 						break burst
 					}
-					if !r.handle(ctx, res) {
+					if !r.handle(ctx, res, &urgent) {
 						return nil
 					}
 				default:
 					break burst
 				}
 			}
+			r.changed(urgent)
 		case c := <-r.cmds:
+			before := r.m.version
 			c.fn()
 			close(c.done)
 			// The caller (the UI) is released first: notices may wait for
@@ -167,7 +188,15 @@ func (r *Runner) Run(ctx context.Context, results <-chan probe.Result) error {
 				}
 			}
 			r.notices = r.notices[:0]
+			// A command that changed the monitor (pause, add…) shows soon;
+			// one that only read it (Snapshot) leaves the refresh as it was.
+			r.changed(r.m.version != before)
 		case <-ticks:
+			r.wakes.Add(1)
+			r.publishChanged()
+		case <-timerC:
+			r.wakes.Add(1)
+			r.armedAt = time.Time{}
 			r.publishChanged()
 		}
 	}
@@ -177,14 +206,16 @@ func (r *Runner) Run(ctx context.Context, results <-chan probe.Result) error {
 const resultBurst = 256
 
 // handle feeds one result to the monitor and delivers the transition it
-// makes, if any; false means ctx ended while waiting to deliver it.
-func (r *Runner) handle(ctx context.Context, res probe.Result) bool {
+// makes, if any, noting it in urgent; false means ctx ended while waiting
+// to deliver it.
+func (r *Runner) handle(ctx context.Context, res probe.Result, urgent *bool) bool {
 	if r.opts.OnResult != nil {
 		if h := r.m.lookup(res.ID); h != nil && h.state != Paused {
 			r.opts.OnResult(h.cfg.Name, h.cfg.Interval, res)
 		}
 	}
 	if t, ok := r.m.Handle(res); ok {
+		*urgent = true
 		return r.emit(ctx, t)
 	}
 	return true
@@ -215,11 +246,50 @@ func (r *Runner) publishChanged() {
 	}
 }
 
+// changed arms the publish timer after the monitor may have changed:
+// urgent changes (a transition, a command) go out SnapshotEvery after the
+// last snapshot, the rest with the next RefreshEvery (see publishAt). With
+// hand-driven ticks, or while nobody reads snapshots, it does nothing.
+func (r *Runner) changed(urgent bool) {
+	if r.timer == nil || !r.subscribed.Load() || (r.everPublished && r.m.version == r.lastVersion) {
+		return
+	}
+	urgent = urgent || !r.everPublished
+	if !r.armedAt.IsZero() && !urgent {
+		return // armed already, at most a refresh away
+	}
+	now := time.Now()
+	at := publishAt(r.lastPublish, now, urgent, r.opts.SnapshotEvery, r.opts.RefreshEvery)
+	if !r.armedAt.IsZero() && !at.Before(r.armedAt) {
+		return
+	}
+	r.armedAt = at
+	r.timer.Reset(at.Sub(now))
+}
+
+// publishAt is when a change made at now is published, the last snapshot
+// having gone out at last: an urgent one SnapshotEvery after it, any other
+// on the next multiple of refresh on the wall clock (the next second, where
+// the UI's clock ticks, so that both make one redraw).
+func publishAt(last, now time.Time, urgent bool, every, refresh time.Duration) time.Time {
+	if urgent {
+		return maxTime(now, last.Add(every))
+	}
+	return maxTime(now, last.Add(every).Truncate(refresh).Add(refresh))
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
 // publish replaces any unread snapshot with a fresh one. Run is the only
 // sender, so after the drain the send cannot block.
 func (r *Runner) publish() {
 	s := r.m.Snapshot()
-	r.lastVersion, r.everPublished = r.m.version, true
+	r.lastVersion, r.everPublished, r.lastPublish = r.m.version, true, time.Now()
 	select {
 	case <-r.snapshots:
 	default:

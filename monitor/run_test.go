@@ -358,3 +358,98 @@ func TestRunnerNoSnapshotsUnlessAsked(t *testing.T) {
 		t.Errorf("first snapshot after subscribing: %d hosts, last RTT %v", len(s.Hosts), s.Hosts[0].Last)
 	}
 }
+
+func TestPublishAt(t *testing.T) {
+	const every, refresh = 100 * time.Millisecond, time.Second
+	sec := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name      string
+		last, now time.Time
+		urgent    bool
+		want      time.Time
+	}{
+		{"urgent, long after the last", sec, sec.Add(5 * time.Second), true, sec.Add(5 * time.Second)},
+		{"urgent, just after the last", sec, sec.Add(10 * time.Millisecond), true, sec.Add(every)},
+		{"figures, last on the second", sec.Add(time.Millisecond), sec.Add(200 * time.Millisecond), false, sec.Add(time.Second)},
+		{"figures, last mid-second", sec.Add(500 * time.Millisecond), sec.Add(600 * time.Millisecond), false, sec.Add(time.Second)},
+		{"figures, last just before the second", sec.Add(950 * time.Millisecond), sec.Add(960 * time.Millisecond), false, sec.Add(2 * time.Second)},
+		{"figures, long after the last", sec, sec.Add(3500 * time.Millisecond), false, sec.Add(3500 * time.Millisecond)},
+	}
+	for _, tt := range tests {
+		if got := publishAt(tt.last, tt.now, tt.urgent, every, refresh); !got.Equal(tt.want) {
+			t.Errorf("%s: publishAt = %v, want %v", tt.name, got.Sub(sec), tt.want.Sub(sec))
+		}
+	}
+}
+
+// TestRunnerIdleWithoutReaders: headless (nobody reads snapshots) the
+// runner arms no timer, however many results come (issue 13 item 2: a
+// 100 ms ticker woke the process ten times a second for nothing).
+func TestRunnerIdleWithoutReaders(t *testing.T) {
+	h := startRunnerSub(t, New(newClock(), []config.Host{hostCfg("a", 3, 1), hostCfg("b", 3, 1)}, nil),
+		RunnerOptions{SnapshotEvery: time.Millisecond, RefreshEvery: time.Millisecond}, true)
+	for i := range 200 {
+		send(t, h.results, okResult(probe.HostID(i%2+1), time.Duration(i+1)*time.Microsecond))
+	}
+	h.sync(t)
+	if w, p := h.r.wakes.Load(), h.r.published.Load(); w != 0 || p != 0 {
+		t.Errorf("%d wake-ups, %d snapshots with nobody reading them; want none", w, p)
+	}
+}
+
+// TestRunnerFiguresWaitForTheRefresh: a change of figures only (RTTs) waits
+// for the next refresh; a transition or a command goes out at once (issue
+// 13 item 2: the UI redraws when something visible changed and once a
+// second).
+func TestRunnerFiguresWaitForTheRefresh(t *testing.T) {
+	const refresh = time.Hour
+	m := New(newClock(), []config.Host{hostCfg("a", 2, 1), hostCfg("b", 2, 1)}, nil)
+	h := startRunner(t, m, RunnerOptions{SnapshotEvery: time.Millisecond, RefreshEvery: refresh})
+	recv(t, h.r.Snapshots()) // the initial one
+	start := time.Now()
+	send(t, h.results, okResult(1, time.Millisecond))
+	send(t, h.results, okResult(2, time.Millisecond))
+	for i := range 50 {
+		send(t, h.results, okResult(probe.HostID(i%2+1), time.Duration(i+2)*time.Millisecond))
+	}
+	h.sync(t)
+	if time.Now().Before(publishAt(start, start, false, time.Millisecond, refresh)) {
+		if got := h.r.published.Load(); got != 1 {
+			t.Fatalf("%d snapshots for changed figures before the refresh, want only the initial one", got)
+		}
+	}
+
+	send(t, h.results, failResult(1))
+	send(t, h.results, failResult(1)) // a: UP → DOWN
+	recv(t, h.r.Transitions())
+	if v := viewOf(t, recv(t, h.r.Snapshots()), 1); v.State != Down {
+		t.Errorf("snapshot after the transition shows a %s", v.State)
+	}
+
+	if err := h.r.Pause(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
+	if v := viewOf(t, recv(t, h.r.Snapshots()), 2); v.State != Paused {
+		t.Errorf("snapshot after pausing b shows it %s", v.State)
+	}
+}
+
+// TestRunnerRefreshesFigures: figures alone are published too, at most one
+// snapshot a RefreshEvery.
+func TestRunnerRefreshesFigures(t *testing.T) {
+	const refresh = 50 * time.Millisecond
+	h := startRunner(t, New(newClock(), []config.Host{hostCfg("a", 3, 1)}, nil), RunnerOptions{SnapshotEvery: time.Millisecond, RefreshEvery: refresh})
+	recv(t, h.r.Snapshots())
+	start := time.Now()
+	for i := range 300 {
+		send(t, h.results, okResult(1, time.Duration(i+1)*time.Microsecond))
+	}
+	h.sync(t)
+	if v := viewOf(t, recv(t, h.r.Snapshots()), 1); v.Last != 300*time.Microsecond {
+		t.Errorf("refreshed snapshot: last RTT %v, want the last result's", v.Last)
+	}
+	elapsed := time.Since(start)
+	if got, limit := h.r.published.Load(), int64(elapsed/refresh)+3; got > limit {
+		t.Errorf("%d snapshots in %v, want at most %d", got, elapsed, limit)
+	}
+}

@@ -102,3 +102,28 @@ func TestRingOrdered(t *testing.T) {
 		}
 	}
 }
+
+// TestRingKeepsEverySampleExactly: 16-bit slots, with the long RTTs kept
+// beside them, read back exactly, Lost included (issue 13 item 3).
+func TestRingKeepsEverySampleExactly(t *testing.T) {
+	values := []Sample{1, 999, 65533, 65534, 65535, 65536, 300_000, Lost - 1, Lost, 7}
+	var r ring
+	var want []Sample
+	for i := range 3 * SampleWindow {
+		s := values[i%len(values)]
+		r.push(s)
+		want = append(want, s)
+	}
+	want = want[len(want)-SampleWindow:]
+	if got := r.ordered(); !slices.Equal(got, want) {
+		t.Fatalf("ring reads back\n%v\nwant\n%v", got, want)
+	}
+
+	var small ring
+	for i := range SampleWindow {
+		small.push(Sample(i + 1))
+	}
+	if small.big != nil {
+		t.Error("a host with short RTTs only holds the long-RTT array")
+	}
+}

@@ -18,21 +18,28 @@ const retryResolve = 5 * time.Second
 // startResolve looks up s's name in the background when it has no address
 // yet or its address is older than ResolveEvery. Called with e.mu held.
 func (e *Engine) startResolve(s *slot) {
-	if e.opts.Prober != nil || s.resolving || e.ctx == nil {
+	if e.opts.Prober != nil || e.ctx == nil {
 		return
 	}
 	if _, literal := s.spec.Target.Literal(); literal {
 		return
 	}
-	if s.addr.IsValid() && time.Since(s.resolvedAt) < e.opts.ResolveEvery {
+	if s.name == nil {
+		s.name = new(nameState)
+	}
+	ns := s.name
+	if ns.resolving {
+		return
+	}
+	if s.addr.IsValid() && time.Since(ns.resolvedAt) < e.opts.ResolveEvery {
 		return
 	}
 	// A name that does not resolve is tried again, but not on every probe:
 	// a thousand broken names must not become a thousand queries a second.
-	if !s.addr.IsValid() && !s.resolvedAt.IsZero() && time.Since(s.resolvedAt) < min(e.opts.ResolveEvery, retryResolve) {
+	if !s.addr.IsValid() && !ns.resolvedAt.IsZero() && time.Since(ns.resolvedAt) < min(e.opts.ResolveEvery, retryResolve) {
 		return
 	}
-	s.resolving = true
+	ns.resolving = true
 	name := s.spec.Target.Host
 	e.workers.Add(1)
 	go func() {
@@ -45,15 +52,15 @@ func (e *Engine) startResolve(s *slot) {
 		}
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		s.resolving = false
-		s.resolvedAt = time.Now()
+		ns.resolving = false
+		ns.resolvedAt = time.Now()
 		if err != nil {
 			// Keep probing a previously known address: a DNS outage is not
 			// the host's outage. Without one, each probe fails with the reason.
-			s.resolveErr = &ResolveError{Name: name, Err: err}
+			ns.resolveErr = &ResolveError{Name: name, Err: err}
 			return
 		}
-		s.resolveErr = nil
+		ns.resolveErr = nil
 		s.addr = preferIPv4(addrs)
 	}()
 }

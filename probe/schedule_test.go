@@ -1,24 +1,30 @@
 package probe
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"testing"
 	"time"
 )
 
-func TestFirstSendsAreSpreadOverTheInterval(t *testing.T) {
+// TestFirstSendsComeInBoundedBurstsSpreadOverTheInterval runs the real
+// engine on loopback: the first probes of all hosts are spread over the
+// interval in small bursts, never all at once. It once forbade any burst;
+// the rule is now a bound (issue 13 item 1): a wake-up sends what is due
+// within sendAhead, at most maxBurst probes.
+func TestFirstSendsComeInBoundedBurstsSpreadOverTheInterval(t *testing.T) {
 	requireICMP(t)
 	e, err := NewEngine(Options{ICMP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	const n, interval = 50, 500 * time.Millisecond
+	const n, interval = 200, 500 * time.Millisecond
 	var ids []HostID
 	for i := range n {
 		id := HostID(i + 1)
 		ids = append(ids, id)
-		e.Add(Spec{ID: id, Target: Target{Host: fmt.Sprintf("127.0.1.%d", i+1)}, Interval: interval, Timeout: interval})
+		e.Add(Spec{ID: id, Target: Target{Host: fmt.Sprintf("127.0.%d.%d", 1+i/250, 1+i%250)}, Interval: interval, Timeout: interval})
 	}
 	got := collect(t, e, ids, 1, 5*time.Second)
 	var sends []time.Time
@@ -26,22 +32,227 @@ func TestFirstSendsAreSpreadOverTheInterval(t *testing.T) {
 		sends = append(sends, got[id][0].At)
 	}
 	slices.SortFunc(sends, func(a, b time.Time) int { return a.Compare(b) })
-	span := sends[n-1].Sub(sends[0])
-	// Evenly spread: the first sends cover most of the interval, and no two
-	// are much closer than interval/n apart (a burst would put them all in
-	// the first millisecond).
-	if span < interval*8/10 {
-		t.Errorf("first sends span %v of a %v interval: a burst", span, interval)
+	// Spread: the first sends cover most of the interval (a burst of all
+	// of them would put them in the first millisecond).
+	if span := sends[n-1].Sub(sends[0]); span < interval*7/10 {
+		t.Errorf("first sends span %v of a %v interval: one burst", span, interval)
 	}
-	step := interval / n
-	close := 0
-	for i := 1; i < n; i++ {
-		if sends[i].Sub(sends[i-1]) < step/4 {
-			close++
+	// Bounded: no window of sendAhead holds more than the probes due in
+	// two windows (a late wake-up catches up on one) and never more than
+	// maxBurst.
+	ahead := sendAhead(Spec{Interval: interval})
+	limit := min(maxBurst, 2*int(n*ahead/interval)+1)
+	for i := range sends {
+		j := i
+		for j < n && sends[j].Sub(sends[i]) < ahead {
+			j++
+		}
+		if j-i > limit {
+			t.Fatalf("%d first sends within %v from %v: more than %d", j-i, ahead, sends[i].Sub(sends[0]), limit)
 		}
 	}
-	if close > n/10 {
-		t.Errorf("%d of %d consecutive first sends closer than %v", close, n-1, step/4)
+}
+
+// wakeUp is one wake-up of the scheduler in a simulation: when it woke and
+// the sends it made, each with the time its probe was due.
+type wakeUp struct {
+	at  time.Time
+	due []time.Time
+	ids []HostID
+}
+
+// simulate runs the scheduler's decisions (dueLocked, reschedule,
+// nextWakeLocked) for n hosts of one interval on a virtual clock from the
+// engine's start, for length, with no socket and every reply on time. The
+// hosts are added before the start, or with afterStart just after it, in
+// bulk, as the monitor adds them.
+func simulate(t *testing.T, n int, interval, length time.Duration, afterStart bool) []wakeUp {
+	t.Helper()
+	e, err := NewEngine(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := func(i int) Spec {
+		return Spec{ID: HostID(i + 1), Target: Target{Host: "127.0.0.1"}, Interval: interval, Timeout: interval}
+	}
+	epoch := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	if afterStart {
+		// Add reads the real clock: the virtual one starts there.
+		epoch = time.Now()
+		e.mu.Lock()
+		e.started, e.epoch = true, epoch
+		e.mu.Unlock()
+		for i := range n {
+			e.Add(spec(i))
+		}
+	} else {
+		for i := range n {
+			e.Add(spec(i))
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !afterStart {
+		e.epoch = epoch
+		e.spreadFirstSends(epoch)
+	}
+	var wakes []wakeUp
+	var sends []*slot
+	for now := epoch; now.Before(epoch.Add(length)); {
+		sends = e.dueLocked(now, sends[:0])
+		w := wakeUp{at: now}
+		for _, s := range sends {
+			w.due = append(w.due, s.next)
+			w.ids = append(w.ids, s.spec.ID)
+			e.reschedule(s, now)
+		}
+		wakes = append(wakes, w)
+		next, ok := e.nextWakeLocked()
+		if !ok {
+			t.Fatal("nothing to wake up for")
+		}
+		if next.After(now) {
+			now = next
+		} else if len(sends) == 0 {
+			t.Fatalf("at %v: woken for nothing, next wake-up %v", now.Sub(epoch), next.Sub(epoch))
+		}
+	}
+	return wakes
+}
+
+// simCases are the sizes simulated, with the hosts added before the
+// engine starts and, as the monitor adds them, just after.
+func simCases() []struct {
+	name       string
+	n          int
+	afterStart bool
+} {
+	var cases []struct {
+		name       string
+		n          int
+		afterStart bool
+	}
+	for _, after := range []bool{false, true} {
+		for _, n := range []int{1, 10, 50, 100, 500, 1000, 4000, 20000} {
+			cases = append(cases, struct {
+				name       string
+				n          int
+				afterStart bool
+			}{fmt.Sprintf("%d added after start %v", n, after), n, after})
+		}
+	}
+	return cases
+}
+
+func TestBurstsAreBounded(t *testing.T) {
+	const interval = time.Second
+	for _, tc := range simCases() {
+		n := tc.n
+		t.Run(tc.name, func(t *testing.T) {
+			wakes := simulate(t, n, interval, 5*interval, tc.afterStart)
+			sent := 0
+			for _, w := range wakes {
+				if len(w.due) > maxBurst {
+					t.Fatalf("a wake-up at %v sent %d probes: more than %d", w.at, len(w.due), maxBurst)
+				}
+				sent += len(w.due)
+			}
+			// Hosts added in bulk whose slot passed while the others were
+			// added start an interval later.
+			if want := 5 * n; sent < want && !tc.afterStart || sent < want-n {
+				t.Fatalf("%d probes sent in 5 intervals of %d hosts", sent, n)
+			}
+			// Wake-ups follow the work: one a probe while there are few,
+			// at most one a batchWindow while more fit in a burst, and
+			// then as many as the bound needs.
+			perSecond := float64(len(wakes)) / 5
+			rate := float64(n) / interval.Seconds()
+			want := max(min(rate, float64(time.Second/batchWindow)), rate/maxBurst)
+			if perSecond > want*1.1+1 {
+				t.Errorf("%.1f wake-ups a second for %.0f probes a second, want about %.1f", perSecond, rate, want)
+			}
+		})
+	}
+}
+
+func TestEachHostsIntervalIsExactOnAverage(t *testing.T) {
+	const interval, rounds = time.Second, 20
+	for _, n := range []int{1, 100, 4000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			wakes := simulate(t, n, interval, rounds*interval, false)
+			first := map[HostID]time.Time{}
+			last := map[HostID]time.Time{}
+			count := map[HostID]int{}
+			ahead := sendAhead(Spec{Interval: interval})
+			for _, w := range wakes {
+				for i, id := range w.ids {
+					// Never late, never more than sendAhead early.
+					if early := w.due[i].Sub(w.at); early < 0 || early > ahead {
+						t.Fatalf("host %d due at %v sent at %v", id, w.due[i], w.at)
+					}
+					if _, ok := first[id]; !ok {
+						first[id] = w.at
+					}
+					last[id] = w.at
+					count[id]++
+				}
+			}
+			if len(count) != n {
+				t.Fatalf("%d of %d hosts probed", len(count), n)
+			}
+			for id, c := range count {
+				if c < rounds-1 {
+					t.Fatalf("host %d probed %d times in %d intervals", id, c, rounds)
+				}
+				avg := last[id].Sub(first[id]) / time.Duration(c-1)
+				if d := (avg - interval).Abs(); d > ahead/time.Duration(c-1) {
+					t.Fatalf("host %d: average interval %v over %d probes, want %v", id, avg, c, interval)
+				}
+			}
+		})
+	}
+}
+
+func TestFirstSendsAreSpreadAtLargeN(t *testing.T) {
+	const interval = time.Second
+	for _, tc := range []struct {
+		n          int
+		afterStart bool
+	}{{1000, false}, {4000, false}, {20000, false}, {4000, true}, {20000, true}} {
+		n := tc.n
+		t.Run(fmt.Sprintf("%d added after start %v", n, tc.afterStart), func(t *testing.T) {
+			wakes := simulate(t, n, interval, 2*interval, tc.afterStart)
+			var firsts []time.Time
+			seen := map[HostID]bool{}
+			for _, w := range wakes {
+				for _, id := range w.ids {
+					if !seen[id] {
+						seen[id] = true
+						firsts = append(firsts, w.at)
+					}
+				}
+			}
+			if len(firsts) != n {
+				t.Fatalf("%d of %d hosts sent in two intervals", len(firsts), n)
+			}
+			epoch := wakes[0].at
+			if span := firsts[n-1].Sub(epoch); span < interval*9/10 {
+				t.Errorf("first sends span %v of %v", span, interval)
+			}
+			// Evenly: each tenth of the interval holds about a tenth of them
+			// (by phase: hosts added in bulk go in their slot of the
+			// interval, the next one's for those whose slot passed while
+			// the others were added).
+			var tenths [10]int
+			for _, at := range firsts {
+				tenths[min(9, int(at.Sub(epoch)%interval*10/interval))]++
+			}
+			for i, c := range tenths {
+				if c < n/10-maxBurst || c > n/10+maxBurst {
+					t.Errorf("tenth %d of the interval holds %d first sends of %d", i, c, n)
+				}
+			}
+		})
 	}
 }
 
@@ -59,6 +270,36 @@ func TestSequenceNumbersWrapSafely(t *testing.T) {
 	for i, r := range got[1] {
 		if want := uint64(1<<16 - 2 + i); r.Seq != want || r.Err != nil {
 			t.Errorf("result %d: seq %d err %v, want seq %d answered", i, r.Seq, r.Err, want)
+		}
+	}
+}
+
+// TestHostAddedWhileAsleepIsProbed: the scheduler sleeps until its next
+// send (here an hour away); a host added meanwhile wakes it.
+func TestHostAddedWhileAsleepIsProbed(t *testing.T) {
+	requireICMP(t)
+	e, err := NewEngine(Options{ICMP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Add(Spec{ID: 1, Target: Target{Host: "127.0.0.1"}, Interval: time.Hour, Timeout: time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	out := make(chan Result, 16)
+	done := make(chan error)
+	go func() { done <- e.Run(ctx, out) }()
+	defer func() { cancel(); <-done }()
+	timeout := time.After(5 * time.Second)
+	for _, id := range []HostID{1, 2} {
+		select {
+		case r := <-out:
+			if r.ID != id || r.Err != nil {
+				t.Fatalf("result %+v, want host %d answered", r, id)
+			}
+		case <-timeout:
+			t.Fatalf("no result for host %d", id)
+		}
+		if id == 1 {
+			e.Add(Spec{ID: 2, Target: Target{Host: "127.0.0.2"}, Interval: time.Hour, Timeout: time.Second})
 		}
 	}
 }

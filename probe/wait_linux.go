@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -56,14 +57,16 @@ func (w *replyWaiter) wait() error {
 	for _, s := range w.socks {
 		// Arming a socket that is already readable reports it at once, so
 		// a packet that came since the last read is never missed.
+		// Raw system calls: a runtime one wakes the runtime's sleeping
+		// monitor thread (see sleeper).
 		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLONESHOT, Fd: int32(s.fd)}
-		if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_MOD, s.fd, &ev); err != nil {
-			return fmt.Errorf("epoll_ctl: %w", err)
+		if _, _, e := unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(w.epfd), unix.EPOLL_CTL_MOD, uintptr(s.fd), uintptr(unsafe.Pointer(&ev)), 0, 0); e != 0 {
+			return fmt.Errorf("epoll_ctl: %w", e)
 		}
 	}
 	return w.rc.Read(func(uintptr) bool {
-		n, err := unix.EpollWait(w.epfd, w.events[:], 0)
-		return n > 0 || (err != nil && err != unix.EINTR)
+		n, _, e := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(w.epfd), uintptr(unsafe.Pointer(&w.events[0])), uintptr(len(w.events)), 0, 0, 0)
+		return n > 0 || (e != 0 && e != unix.EINTR)
 	})
 }
 
