@@ -121,3 +121,25 @@ func (s alertStore) MarkFailed(id int64, at time.Time, reason string) error {
 func (s alertStore) RecordAttempt(id int64, at time.Time, reason string) error {
 	return s.note(s.Store.RecordAttempt(id, at, reason))
 }
+
+// Silences and SaveSilences pass the acks and mutes through to the state
+// file: without them the wrapper hid the store's alert.SilenceStore, and
+// acks and mutes did not survive a restart. A failed save is logged by the
+// dispatcher ("acks and mutes not saved") and not noted here: the start
+// saves them before the state file's own check, whose reason ("state file
+// … cannot be written") says more.
+func (s alertStore) Silences() (alert.Silences, error) {
+	ss, ok := s.Store.(alert.SilenceStore)
+	if !ok {
+		return alert.Silences{}, nil
+	}
+	return ss.Silences()
+}
+
+func (s alertStore) SaveSilences(x alert.Silences) error {
+	ss, ok := s.Store.(alert.SilenceStore)
+	if !ok {
+		return nil
+	}
+	return ss.SaveSilences(x)
+}

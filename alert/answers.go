@@ -44,11 +44,14 @@ func who(u *tgbotapi.User) string {
 }
 
 // hhmm is a UTC time of day without seconds: "21:07".
-func hhmm(t time.Time) string { return t.UTC().Format("15:04") }
+func hhmm(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") }
+
+// hhmmZone is hhmm with the zone's name: "21:04 UTC".
+func hhmmZone(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04 MST") }
 
 // statusText is /status: the counts, then every host down, longest outage
 // first, folded to one message with "and N more".
-func statusText(snap monitor.Snapshot, sil Silences, now time.Time) string {
+func statusText(snap monitor.Snapshot, sil Silences, now time.Time, loc *time.Location) string {
 	var up, down, paused, muted int
 	var downs []*monitor.HostView
 	for _, h := range snap.Hosts {
@@ -68,7 +71,7 @@ func statusText(snap monitor.Snapshot, sil Silences, now time.Time) string {
 	sort.SliceStable(downs, func(i, j int) bool { return downs[i].DownSince.Before(downs[j].DownSince) })
 	head := fmt.Sprintf("<b>%d up · %d down · %d paused · %d muted</b>", up, down, paused, muted)
 	if m, ok := sil.Muted(""); ok && m.Host == MuteAll {
-		head += "\n🔕 all hosts muted until " + hhmm(m.Until) + " UTC by " + esc(m.By)
+		head += "\n🔕 all hosts muted until " + hhmmZone(m.Until, loc) + " by " + esc(m.By)
 	}
 	if down == 0 {
 		return head + "\nNothing is down."
@@ -80,7 +83,7 @@ func statusText(snap monitor.Snapshot, sil Silences, now time.Time) string {
 			l += " · ✔ " + esc(a.By)
 		}
 		if m, ok := sil.Muted(h.Name); ok && m.Host != MuteAll {
-			l += " · 🔕 until " + hhmm(m.Until)
+			l += " · 🔕 until " + hhmm(m.Until, loc)
 		}
 		lines[i] = l
 	}

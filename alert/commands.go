@@ -211,6 +211,10 @@ func (c *Commander) admit(chat *tgbotapi.Chat, from *tgbotapi.User, cmd string) 
 	return true
 }
 
+// loc is the time zone of the times in answers and notes: the messages'
+// ([alerts] timezone).
+func (c *Commander) loc() *time.Location { return c.o.Dispatcher.Location() }
+
 // isOurChat reports whether chat is the configured chat_id.
 func (c *Commander) isOurChat(chat *tgbotapi.Chat) bool {
 	want := c.o.Telegram.ChatID()
@@ -250,7 +254,7 @@ func (c *Commander) command(ctx context.Context, cmd string, args []string, from
 		if err != nil {
 			return "The monitor did not answer: " + esc(err.Error()), "error"
 		}
-		return statusText(snap, c.o.Dispatcher.Silences(), c.o.Clock.Now()), "ok"
+		return statusText(snap, c.o.Dispatcher.Silences(), c.o.Clock.Now(), c.loc()), "ok"
 	case "ack", "unmute":
 		if len(args) != 1 {
 			return esc("Usage: /" + cmd + " HOST"), "error"
@@ -283,7 +287,7 @@ func (c *Commander) command(ctx context.Context, cmd string, args []string, from
 		case err != nil:
 			return "Not done: " + esc(err.Error()), "error"
 		case !fresh:
-			return "✔ <b>" + esc(host) + "</b> was already acknowledged by " + esc(a.By) + " at " + hhmm(a.At) + ".", "ok"
+			return "✔ <b>" + esc(host) + "</b> was already acknowledged by " + esc(a.By) + " at " + hhmm(a.At, c.loc()) + ".", "ok"
 		}
 		return "✔ <b>" + esc(host) + "</b> acknowledged by " + esc(by) + " (down " + FormatOutage(now.Sub(a.DownSince)) +
 			"): no more reminders; the UP will still come.", "ok"
@@ -300,7 +304,7 @@ func (c *Commander) command(ctx context.Context, cmd string, args []string, from
 		if host == MuteAll {
 			what = "All hosts muted"
 		}
-		return "🔕 " + what + " until " + until.UTC().Format("2006-01-02 15:04") + " UTC by " + esc(by) +
+		return "🔕 " + what + " until " + until.In(c.loc()).Format("2006-01-02 15:04 MST") + " by " + esc(by) +
 			": no alerts until then; an outage still running then is sent then.", "ok"
 	default: // unmute
 		was, err := c.o.Dispatcher.Unmute(ctx, host, by)
@@ -313,7 +317,7 @@ func (c *Commander) command(ctx context.Context, cmd string, args []string, from
 		}
 		if !was {
 			if m, ok := c.o.Dispatcher.Silences().Muted(host); ok && m.Host == MuteAll {
-				return "All hosts are muted until " + hhmm(m.Until) + " UTC: /unmute all ends it.", "error"
+				return "All hosts are muted until " + hhmmZone(m.Until, c.loc()) + ": /unmute all ends it.", "error"
 			}
 			return name + " was not muted.", "error"
 		}
@@ -341,7 +345,7 @@ func (c *Commander) button(ctx context.Context, q *tgbotapi.CallbackQuery, what 
 				done = append(done, h)
 			}
 		}
-		note = "✔ acknowledged by " + name + " at " + hhmm(now)
+		note = "✔ acknowledged by " + name + " at " + hhmm(now, c.loc())
 		answer = "Acknowledged: " + strings.Join(done, ", ")
 		if len(done) == 0 {
 			answer = "Nothing to acknowledge: " + strings.Join(hosts, ", ") + " not down any more"
@@ -353,8 +357,8 @@ func (c *Commander) button(ctx context.Context, q *tgbotapi.CallbackQuery, what 
 				done = append(done, h)
 			}
 		}
-		note = "🔕 muted for 1h by " + name + " at " + hhmm(now)
-		answer = "Muted until " + hhmm(now.Add(time.Hour)) + " UTC: " + strings.Join(done, ", ")
+		note = "🔕 muted for 1h by " + name + " at " + hhmm(now, c.loc())
+		answer = "Muted until " + hhmmZone(now.Add(time.Hour), c.loc()) + ": " + strings.Join(done, ", ")
 	default:
 		c.count("unknown", "error")
 		return

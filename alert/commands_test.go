@@ -33,12 +33,19 @@ type chatRig struct {
 
 func newChatRig(t *testing.T, chatID string, allowed []int64) *chatRig {
 	t.Helper()
+	return newChatRigIn(t, chatID, allowed, nil)
+}
+
+// newChatRigIn is newChatRig with the messages' time zone ([alerts]
+// timezone; nil: UTC).
+func newChatRigIn(t *testing.T, chatID string, allowed []int64, loc *time.Location) *chatRig {
+	t.Helper()
 	r := &chatRig{t: t, clk: newFakeClock(), store: NewMemStore()}
 	r.bot = fakebot.New(t, testToken, fakebot.WithClock(r.clk.Now))
 	log, logs := testLogger()
 	r.logs = logs
 	tg := newTelegram(r.bot, chatID, nil).WithButtons()
-	r.d = start(t, Options{Notifier: tg, Clock: r.clk, Log: log, Store: r.store, Reminders: schedule(userSchedule)})
+	r.d = start(t, Options{Notifier: tg, Clock: r.clk, Log: log, Store: r.store, Reminders: schedule(userSchedule), Location: loc})
 	cmd, err := NewCommander(CommanderOptions{
 		Telegram: tg, Dispatcher: r.d.Dispatcher, Allowed: config.Chat{Commands: true, AllowedUsers: allowed}, Log: log, Clock: r.clk,
 		PollTimeout: time.Second,
@@ -282,7 +289,7 @@ func TestStatusFolds(t *testing.T) {
 		snap.Hosts = append(snap.Hosts, &monitor.HostView{Name: fmt.Sprintf("host-%03d", i), Address: fmt.Sprintf("198.18.1.%d", i%250),
 			State: monitor.Down, DownSince: t0.Add(time.Duration(i) * time.Second)})
 	}
-	got := statusText(snap, Silences{}, t0.Add(time.Hour))
+	got := statusText(snap, Silences{}, t0.Add(time.Hour), time.UTC)
 	if utf16Len(got) > MaxMessageLen {
 		t.Fatalf("status is %d long", utf16Len(got))
 	}
@@ -363,5 +370,35 @@ func TestChatMuteButton(t *testing.T) {
 	}
 	if a := r.bot.Answers(); len(a) != 1 || a[0].Text != "Muted until 22:04 UTC: db1" {
 		t.Errorf("answers = %+v", a)
+	}
+}
+
+// Review of main: the times in answers, button notes and /status were
+// always UTC, while [alerts] timezone sets the zone of every other time in
+// the messages (the DOWN above them said 22:04:05 CET, the note 21:04).
+func TestChatTimesInTheConfiguredZone(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip("no tzdata:", err)
+	}
+	r := newChatRigIn(t, "4242", nil, berlin)
+	r.down("db1")
+	down := r.bot.WaitMessages(t, 1, 5*time.Second)[0]
+	if !strings.Contains(down.Text, "22:04:05 CET") {
+		t.Fatalf("DOWN not in CET: %q", down.Text)
+	}
+	r.bot.PressButton(4242, ann, down, "mute1h\ndb1")
+	r.bot.WaitFor(t, 5*time.Second, "the edit", func() bool { return len(r.bot.Edits()) == 1 })
+	if e := r.bot.Edits()[0]; !strings.HasSuffix(e.Text, "\n🔕 muted for 1h by Ann at 22:04") {
+		t.Errorf("edit = %q", e.Text)
+	}
+	if a := r.bot.Answers(); len(a) != 1 || a[0].Text != "Muted until 23:04 CET: db1" {
+		t.Errorf("answers = %+v", a)
+	}
+	if got := r.say(4242, ann, "/status"); !strings.Contains(got, "🔕 until 23:04") {
+		t.Errorf("/status = %q", got)
+	}
+	if got := r.say(4242, ann, "/mute web-01 2h"); !strings.Contains(got, "until 2026-11-27 00:04 CET") {
+		t.Errorf("/mute = %q", got)
 	}
 }

@@ -201,6 +201,10 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // now is the clock's time as a wall-clock reading only: ages (reminders,
 // lateness) are differences with the monitor's instants, which are wall
 // clock, and a monotonic reading stops while a VM is paused.
+// Location is the time zone of the times in messages; set at New, so safe
+// for concurrent use.
+func (d *Dispatcher) Location() *time.Location { return d.plan.loc }
+
 func (d *Dispatcher) now() time.Time { return d.clock.Now().Round(0) }
 
 // step takes the queued transitions, then whatever came due, and commits

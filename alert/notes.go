@@ -229,6 +229,7 @@ func (o *outbox) foldEnded(now time.Time) (m Message, idx []int) {
 			idx = append(idx, j)
 			m.Text += "\n" + q.Text
 			m.Kind = "down,up"
+			m.Down = nil // the outage is over: no Ack or Mute 1h buttons
 			return m, idx
 		default:
 			return m, nil

@@ -192,3 +192,26 @@ func TestMessagesCarryWallClockOnly(t *testing.T) {
 		t.Errorf("Made %v carries a monotonic reading", m.Made)
 	}
 }
+
+// Review of main: a late DOWN folded with its UP tells an outage that is
+// over, yet it carried the Ack and Mute 1h buttons of a running one.
+func TestFoldedOutageCarriesNoButtons(t *testing.T) {
+	clk := newFakeClock()
+	bot := fakebot.New(t, testToken, fakebot.WithClock(clk.Now))
+	link := &switchable{}
+	link.down.Store(true)
+	d := start(t, Options{Notifier: newTelegram(bot, "4242", link).WithButtons(), Clock: clk, Store: NewMemStore()})
+	d.Transition(downAt("a", t0))
+	waitFor(t, "a's DOWN queued", func() bool { return d.Status().Queued == 1 })
+	clk.Set(t0.Add(time.Minute))
+	d.Transition(upAt("a", t0, clk.Now()))
+	waitFor(t, "a's UP queued", func() bool { return d.Status().Queued == 2 })
+	heal(clk, link)
+	msgs := bot.WaitMessages(t, 1, 5*time.Second)
+	if !strings.Contains(msgs[0].Text, "🟢 a is UP after 00:01:00") {
+		t.Fatalf("not folded:\n%s", msgs[0].Text)
+	}
+	if msgs[0].Markup != "" {
+		t.Errorf("the folded DOWN and UP carry buttons: %s", msgs[0].Markup)
+	}
+}

@@ -108,7 +108,11 @@ func (t *traceModel) view(b *strings.Builder, lines int) {
 	w := t.c.width
 	out := []string{st.Heading.Render(fit(" trace "+label(t.name, t.address), w))}
 	if t.path != nil {
-		out = append(out, st.Faint.Render(fit(fmt.Sprintf(" %d rounds · %s", t.path.Rounds, traceSummary(t.path)), w)))
+		rounds := "rounds"
+		if t.path.Rounds == 1 {
+			rounds = "round"
+		}
+		out = append(out, st.Faint.Render(fit(fmt.Sprintf(" %d %s · %s", t.path.Rounds, rounds, traceSummary(t.path)), w)))
 	}
 	if t.err != "" {
 		out = append(out, st.Warn.Render(fit(" "+t.err, w)))

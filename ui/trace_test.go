@@ -113,3 +113,19 @@ func TestTraceSaysWhatAHopAnsweredUnderTheTable(t *testing.T) {
 		}
 	}
 }
+
+// Review of main: after the first round the live trace said "1 rounds".
+func TestTraceSaysOneRoundInTheSingular(t *testing.T) {
+	m, _ := newTest(t, 80, 24, fixture(t, 0), Options{Tracer: &fakeTracer{}})
+	selectHost(t, m, "core-sw1")
+	press(t, m, "enter")
+	_, cmd := m.Update(keyMsg("t"))
+	if cmd == nil {
+		t.Fatal("t started no trace")
+	}
+	m.Update(cmd())
+	view := m.View()
+	if !strings.Contains(view, "1 round · path ends") || strings.Contains(view, "1 rounds") {
+		t.Errorf("trace view after one round:\n%s", view)
+	}
+}

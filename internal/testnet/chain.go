@@ -186,6 +186,13 @@ func (c *Chain) MendLast() {
 	if out, err := run("ip", "-n", c.Routers[2], "link", "set", "veth0", "up"); err != nil {
 		c.t.Fatalf("testnet: link up in %s: %v: %s", c.Routers[2], err, out)
 	}
+	// The link going down took r3's routes back with it.
+	if err := ipBatch(c.Routers[2], []string{
+		fmt.Sprintf("route replace default via %s", nth(c.slot.block4(), 9)),
+		fmt.Sprintf("route replace default via %s", nth(c.slot.veth6(), 9)),
+	}); err != nil {
+		c.t.Fatalf("testnet: routes in %s: %v", c.Routers[2], err)
+	}
 	_, _ = run("ip", "-n", c.Routers[1], "neigh", "flush", "dev", "veth1")
 }
 

@@ -691,3 +691,26 @@ func TestRequireRootSkipsWhenNotRoot(t *testing.T) {
 		}
 	}
 }
+
+// Review of main: CutLast set r3's link down, which took its default
+// routes with it, and MendLast did not put them back: the targets never
+// answered again.
+func TestChainMendLastAnswersAgain(t *testing.T) {
+	t.Parallel()
+	c := NewChain(t)
+	p4, p6 := pingers(t)
+	c.CutLast()
+	c.MendLast()
+	for _, x := range []struct {
+		p   *pinger
+		dst netip.Addr
+	}{{p4, c.Target4(1)}, {p6, c.Target6(1)}} {
+		ok := waitFor(5*time.Second, func() bool {
+			_, ok := x.p.ping(x.dst, 4, 300*time.Millisecond)
+			return ok
+		})
+		if !ok {
+			t.Errorf("no reply from %v after MendLast", x.dst)
+		}
+	}
+}
