@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"downtime/alert"
 	"downtime/config"
 	"downtime/metrics"
 	"downtime/monitor"
-	"downtime/ui"
 )
 
 // botCheckTimeout bounds the getMe made at start-up to say early whether
@@ -37,6 +35,7 @@ func setupAlerts(a *app) error {
 		Reminders:   defaultReminders(cfg),
 		Log:         a.log,
 		Location:    cfg.Alerts.Location,
+		Maintenance: cfg.Maintenance,
 	}
 	if opts.Location == nil {
 		opts.Location = time.Local
@@ -44,6 +43,9 @@ func setupAlerts(a *app) error {
 	var tg *alert.Telegram
 	if cfg.Telegram.Enabled() {
 		tg = alert.NewTelegram(cfg.Telegram, nil)
+		if cfg.Chat.Commands {
+			tg.WithButtons() // chat.go reads the presses
+		}
 		if err := tg.Validate(); err != nil {
 			return &config.Error{File: cfg.Path, Key: "telegram", Msg: err.Error(), Err: err}
 		}
@@ -78,6 +80,7 @@ func setupAlerts(a *app) error {
 			checkBot(ctx, a, tg)
 			return nil
 		})
+		return setupChat(a, tg)
 	}
 	return nil
 }
@@ -113,6 +116,9 @@ func checkBot(ctx context.Context, a *app, tg *alert.Telegram) {
 	ctx, cancel := context.WithTimeout(ctx, botCheckTimeout)
 	defer cancel()
 	me, err := tg.Me(ctx)
+	if shuttingDown := ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled); !shuttingDown {
+		a.alerts.Checked(err) // the UI's header says it at once, not at the first alert
+	}
 	switch {
 	case err == nil:
 		a.log.Info("telegram ready", "bot", "@"+me.UserName, "chat_id", tg.ChatID())
@@ -142,26 +148,4 @@ func (a *app) alertStats() metrics.AlertStats {
 		return nil
 	}
 	return a.alerts
-}
-
-// uiAlerts feeds the UI header's alert state; nil ("telegram: off") before
-// setupAlerts.
-func (a *app) uiAlerts() ui.AlertStatus {
-	if a.alerts == nil {
-		return nil
-	}
-	d := a.alerts
-	return ui.AlertStatusFunc(func() ui.AlertState {
-		s := d.Status()
-		st := ui.AlertState{Queued: s.Queued}
-		switch s.State {
-		case alert.StateOff:
-			st.Level = ui.AlertOff
-		case alert.StateFailing:
-			st.Level, st.Reason = ui.AlertFailing, strings.TrimPrefix(s.Reason, "telegram: ")
-		default:
-			st.Level = ui.AlertOK
-		}
-		return st
-	})
 }

@@ -64,12 +64,19 @@ const usageText = `Usage: downtime [flags] [target ...]
        downtime telegram test -c PATH      send a test message
        downtime trace [-c COUNT] [--json] HOST
                                            the path to HOST, mtr-style report
+       downtime report [--since 7d | --from DATE --to DATE] [--format text|csv|json] [HOST ...]
+                                           availability, outages, RTT and loss from the state file
 
 Watch hosts and say when one stops answering. A target is an IP, a DNS name,
 tcp://host:port or a CIDR (at most 4096 addresses).
 
 Exit status: 0 normal end (q, SIGINT, SIGTERM), 78 bad config or target,
 2 bad usage, 1 any other failure. Headless, SIGHUP reloads the config.
+
+From the Telegram chat ([telegram] commands = true, chat_id only; allowed_users
+narrows it in a group): /status, /ack HOST, /mute HOST 2h (or all 30m),
+/unmute HOST, /help, and the Ack / Mute 1h buttons under each DOWN. In the UI,
+m mutes the selected host and M lists the mutes.
 
 Flags:
 `
@@ -92,7 +99,7 @@ func parseFlags(name string, args []string, help io.Writer) (*options, *pflag.Fl
 	fs.StringVar(&o.statePath, "state", "", "SQLite state file (default $XDG_STATE_HOME/downtime/state.db)")
 	fs.BoolVar(&o.noState, "no-state", false, "keep nothing on disk")
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on ADDR (e.g. 127.0.0.1:9115)")
-	fs.BoolVar(&o.demo, "demo", false, "simulated hosts that go up and down; no network, no privileges")
+	fs.BoolVar(&o.demo, "demo", false, "simulated hosts that go up and down (no target: a wall of 40); no network, no privileges")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return nil, fs, flagError(fs, err)
@@ -253,6 +260,9 @@ func run(ctx context.Context, hup <-chan os.Signal, args []string, stdin io.Read
 	if len(args) > 0 && args[0] == "trace" {
 		return traceCmd(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "report" {
+		return reportCmd(args[1:], stdout, stderr, time.Now)
+	}
 	o, _, err := parseFlags("downtime", args, stdout)
 	if errors.Is(err, pflag.ErrHelp) {
 		return exitOK
@@ -394,6 +404,10 @@ func checkConfig(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		}
 	}
 	if err := cfg.Describe(stdout); err != nil {
+		fmt.Fprintf(stderr, "downtime check-config: %v\n", err)
+		return exitFailure
+	}
+	if err := cfg.DescribeMaintenance(stdout, time.Now()); err != nil {
 		fmt.Fprintf(stderr, "downtime check-config: %v\n", err)
 		return exitFailure
 	}

@@ -35,6 +35,11 @@ func setupMetrics(a *app, alerts metrics.AlertStats) error {
 	if err != nil {
 		return err
 	}
+	if chat := a.chatStats(); chat != nil {
+		if err := reg.Register(metrics.NewChatCollector(a.runner, chat)); err != nil {
+			return fmt.Errorf("metrics: register: %w", err)
+		}
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("metrics: %w (choose another address with --metrics or [metrics] listen)", err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -39,8 +40,8 @@ func setupReload(a *app, hup <-chan os.Signal) {
 // config changes nothing: the error is logged and returned, and the
 // running config goes on.
 //
-// Settings outside the host list (metrics, heartbeat, telegram, alerts)
-// need a restart; a reload that changes them says so.
+// Settings outside the host list (metrics, heartbeat, telegram, alerts,
+// history) need a restart; a reload that changes them says so.
 //
 // SIGHUP calls it; the UI's reload key may call it too, from any goroutine.
 func (a *app) reload() (monitor.ReloadResult, error) { return a.reloadCtx(context.Background()) }
@@ -109,6 +110,15 @@ func (a *app) needsRestart(cfg *config.Config) []string {
 	}
 	if cfg.Alerts != a.cfg.Alerts {
 		s = append(s, "[alerts]")
+	}
+	if !reflect.DeepEqual(cfg.Chat, a.cfg.Chat) && !slices.Contains(s, "[telegram]") {
+		s = append(s, "[telegram]") // commands, allowed_users
+	}
+	if !reflect.DeepEqual(cfg.Maintenance, a.cfg.Maintenance) {
+		s = append(s, "[[maintenance]]")
+	}
+	if cfg.History != a.cfg.History {
+		s = append(s, "[history]")
 	}
 	return s
 }

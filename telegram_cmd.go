@@ -110,7 +110,9 @@ func listChats(ctx context.Context, name, token string, tg *alert.Telegram, cfg 
 	if len(chats) == 0 {
 		fmt.Fprintf(stdout, "No chat has written to %s lately (Telegram keeps a bot's messages for 24 hours).\n"+
 			"In Telegram, send any message to %s; for a group, add the bot to it and write there; for a\n"+
-			"channel, make the bot an administrator and post. Then run this again.\n", bot, bot)
+			"channel, make the bot an administrator and post. Then run this again.\n"+
+			"A downtime monitor running with this bot ([telegram] commands = true) reads the messages first:\n"+
+			"its log then names each chat it does not answer: msg=\"telegram command refused\" chat=ID user=ID.\n", bot, bot)
 		return exitOK
 	}
 	fmt.Fprintf(stdout, "Chats that wrote to %s:\n\n", bot)
@@ -233,6 +235,8 @@ func explainTelegram(err error, tg *alert.Telegram, cfg *config.Config) string {
 	case apiErr != nil && apiErr.Code == http.StatusForbidden:
 		return fmt.Sprintf("the bot may not write to chat %s (Telegram said %q): it was removed from the group or channel, "+
 			"is not an administrator of the channel, or the person blocked it. Add it back (or unblock it) and try again.", tg.ChatID(), said)
+	case apiErr != nil && apiErr.Code == http.StatusConflict && strings.Contains(desc, "getupdates request"):
+		return pollingElsewhere(said)
 	case apiErr != nil && apiErr.Code == http.StatusConflict:
 		return fmt.Sprintf("the bot has a webhook, so its updates go there, not here (Telegram said %q). "+
 			"Find the chat id where the webhook's updates arrive, or remove the webhook (deleteWebhook) and write to the bot again.", said)
@@ -262,4 +266,15 @@ func configFlag(cfg *config.Config) string {
 // oneLine keeps a chat title on its line.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// pollingElsewhere explains Telegram's 409 to getUpdates: another process
+// (a downtime monitor reading commands) polls the same bot, and takes the
+// updates this command would list.
+func pollingElsewhere(said string) string {
+	return fmt.Sprintf("another process is reading this bot's updates (Telegram said %q): a downtime monitor "+
+		"with [telegram] commands = true does, and takes the messages this command would list. Its log names "+
+		"every chat it does not answer, with the id to put in chat_id: "+
+		"msg=\"telegram command refused\" chat=ID user=ID (journalctl -u downtime | grep 'command refused'). "+
+		"Or stop the monitor, write to the bot again and run this command.", said)
 }

@@ -48,6 +48,9 @@ type Options struct {
 	// died is sent after the restart. Both may be nil.
 	Open      map[string]time.Time
 	OutageEnd func(host string, start time.Time) (end time.Time, ok bool)
+	// Maintenance are the [[maintenance]] windows: their hosts are muted
+	// while one is under way.
+	Maintenance []config.Maintenance
 }
 
 // Dispatcher turns the monitor's transitions into messages and delivers
@@ -63,6 +66,8 @@ type Dispatcher struct {
 	mu    sync.Mutex
 	inbox []input
 	wake  chan struct{}
+
+	silence silenceState // acks and mutes (actions.go)
 }
 
 // input is one item of the dispatcher's inbox: a transition, or (hosts
@@ -71,6 +76,7 @@ type input struct {
 	t     monitor.Transition
 	hosts []config.Host
 	set   bool
+	act   *action // an ack, mute or unmute (actions.go)
 }
 
 // New builds a Dispatcher and loads what the store kept: the outages'
@@ -97,17 +103,22 @@ func New(o Options) (*Dispatcher, error) {
 	if err != nil {
 		return nil, err
 	}
+	out.setChecker(checkerOf(n))
 	d.out = out
 	d.plan = newPlanner(o.GroupWindow, o.Reminders)
 	if o.Location != nil {
 		d.plan.loc = o.Location
 	}
+	d.plan.maint = o.Maintenance
 	d.plan.setHosts(o.Hosts, d.now())
 	saved, err := d.store.HostAlerts()
 	if err != nil {
 		return nil, fmt.Errorf("read the alert state: %w", err)
 	}
 	d.plan.load(saved, o.Open, o.OutageEnd, d.now())
+	if err := d.loadSilences(o.Open); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -136,8 +147,9 @@ func (d *Dispatcher) push(in input) {
 	}
 }
 
-// Status is the alert channel's state for the UI's header: off (no
-// Telegram), ok, queued N, or failing with the reason. Safe for concurrent
+// Status is the alert channel's state for the UI: off (no Telegram), ok,
+// queued N, or failing with the reason and what kind of failure (see
+// Health), and the last alerts with their delivery. Safe for concurrent
 // use; it never blocks on the network.
 func (d *Dispatcher) Status() Status { return d.out.status() }
 
@@ -178,6 +190,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			msgs := d.plan.flushNow(now)
 			save, drop := d.plan.changes()
 			d.out.commit(msgs, save, drop)
+			d.saveSilences()
 			return nil
 		case <-d.wake:
 		case <-timer:
@@ -197,6 +210,7 @@ func (d *Dispatcher) step(now time.Time) {
 	msgs := d.plan.due(now)
 	save, drop := d.plan.changes()
 	d.out.commit(msgs, save, drop)
+	d.saveSilences()
 }
 
 // drain hands the queued transitions and host sets to the planner.
@@ -208,6 +222,10 @@ func (d *Dispatcher) drain(now time.Time) {
 	for _, x := range in {
 		if x.set {
 			d.plan.setHosts(x.hosts, now)
+			continue
+		}
+		if x.act != nil {
+			d.act(x.act, now)
 			continue
 		}
 		d.plan.observe(x.t, now)

@@ -16,6 +16,8 @@ type MemStore struct {
 	msgs   []*memMessage
 	hosts  map[string]HostAlert
 	fail   error
+
+	silences Silences // mute.go
 }
 
 type memMessage struct {

@@ -49,6 +49,14 @@ type planner struct {
 	win     *window               // nil when none is open
 	dirty   map[string]bool       // hosts whose saved record must be written or dropped
 	loc     *time.Location        // for the times in messages
+
+	mutes        map[string]Mute // in force, by host (or MuteAll); see mute.go
+	dormantAcks  map[string]Ack  // saved acks of outages not restored yet
+	silenceDirty bool            // mutes or acks changed since the last save
+	maint        []config.Maintenance
+	maintNext    time.Time // the next window's start; zero when none
+	expired      []Mute    // mutes ended by time, for the log
+	started      []Mute    // mutes a maintenance window began, for the log
 }
 
 // hostConf is what the config says of a host.
@@ -69,6 +77,8 @@ type hostState struct {
 	removed               bool
 	reason                string // why the last DOWN's probes failed
 	path                  string // where its path ended when traced ("path ends at hop 2: …")
+	ack                   *Ack   // the running outage was acknowledged
+	hushed                bool   // its DOWN was held back by a mute
 }
 
 // window gathers news until it closes.
@@ -109,6 +119,9 @@ func newPlanner(window time.Duration, defaults func(string) []time.Duration) *pl
 		parents:  make(map[string]bool),
 		dirty:    make(map[string]bool),
 		loc:      time.UTC,
+
+		mutes:       make(map[string]Mute),
+		dormantAcks: make(map[string]Ack),
 	}
 }
 
@@ -198,6 +211,13 @@ func (p *planner) setHosts(hosts []config.Host, now time.Time) {
 	was := make(map[*hostState]before, len(p.hosts))
 	for _, h := range p.hosts {
 		was[h] = before{p.schedule(h.name), p.covered(h)}
+	}
+	for name := range p.mutes {
+		if _, was := p.conf[name]; was {
+			if _, ok := next[name]; !ok {
+				p.dropMutesOf(name) // a mute of a removed host ends with it
+			}
+		}
 	}
 	p.conf = next
 	for _, h := range p.hosts {
@@ -290,6 +310,10 @@ func (p *planner) observe(t monitor.Transition, now time.Time) {
 		return
 	case monitor.NoticeRemoved:
 		delete(p.dormant, t.Host)
+		p.dropMutesOf(t.Host)
+		if h := p.hosts[t.Host]; h != nil {
+			p.clearAck(h)
+		}
 		if h := p.hosts[t.Host]; h != nil {
 			if h.down {
 				// The hosts it covered are on their own from now on, as
@@ -340,10 +364,13 @@ func (p *planner) observe(t monitor.Transition, now time.Time) {
 		if t.Path != nil {
 			h.path = t.Path.String()
 		}
+		p.clearAck(h)
+		h.hushed = false
 	case monitor.Up:
 		told := h.down && h.told && h.downSince.Equal(t.DownSince)
 		n.events = append(n.events, event{at: t.At, since: t.DownSince, told: told, covered: covered})
 		h.down, h.told, h.reminded, h.paused = false, false, 0, false
+		p.clearAck(h)
 		p.settleBehind(h, now)
 	}
 	p.dirty[h.name] = true
@@ -362,7 +389,9 @@ func (p *planner) restore(t monitor.Transition) *hostState {
 		if r, ok := p.dormant[t.Host]; ok && r.DownSince.Equal(t.DownSince) {
 			h.told, h.reminded, h.paused = r.Told, r.Reminded, r.Paused
 		}
+		h.ack = nil // another outage's; adoptAck takes this one's
 	}
+	p.adoptAck(h)
 	delete(p.dormant, t.Host)
 	p.dirty[h.name] = true
 	return h
@@ -416,7 +445,7 @@ func (p *planner) passed(h *hostState, now time.Time) int {
 
 // reminderDue is when h's next reminder is due; ok=false when none is.
 func (p *planner) reminderDue(h *hostState) (time.Time, bool) {
-	if !h.down || !h.told || h.paused || h.removed || p.covered(h) {
+	if !h.down || !h.told || h.paused || h.removed || p.covered(h) || p.quiet(h) {
 		return time.Time{}, false
 	}
 	s := p.schedule(h.name)
@@ -432,7 +461,7 @@ func (p *planner) reminderDue(h *hostState) (time.Time, bool) {
 // removal) while covered and unnamed, or it was resumed after a restart
 // that lost its DOWN.
 func (p *planner) untold(h *hostState) bool {
-	return h.down && !h.told && !h.paused && !h.removed && !p.covered(h) &&
+	return h.down && !h.told && !h.paused && !h.removed && !p.covered(h) && !p.muted(h.name) &&
 		!p.inWindow(h.name) && (h.parent == "" || !p.inWindow(h.parent))
 }
 
@@ -463,6 +492,11 @@ func (p *planner) next() time.Time {
 	if p.win != nil {
 		next = p.win.closes
 	}
+	for _, t := range []time.Time{p.nextMuteEnd(), p.maintNext} {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
 	for _, h := range p.hosts {
 		if p.inWindow(h.name) && p.win.byHost[h.name].reminder {
 			continue
@@ -477,6 +511,8 @@ func (p *planner) next() time.Time {
 // due puts the DOWN of untold hosts and the reminders that came due into
 // the window and, when the window has closed, returns its messages.
 func (p *planner) due(now time.Time) []Message {
+	p.applyMaintenance(now)
+	p.expireMutes(now)
 	p.tellUntold(now)
 	for _, h := range p.hosts {
 		at, ok := p.reminderDue(h)
@@ -568,6 +604,10 @@ func (p *planner) flush(now time.Time) []Message {
 		if h == nil || h.removed {
 			continue
 		}
+		if p.muted(h.name) && (h.down || n.toldUp() == nil) {
+			h.hushed = h.hushed || (h.down && !h.told)
+			continue // nothing of a muted host is sent but the UP of an outage told before (mute.go)
+		}
 		if h.down {
 			if p.covered(h) {
 				continue // named under its top's line below, if that has one
@@ -587,7 +627,7 @@ func (p *planner) flush(now time.Time) []Message {
 			l := p.downLine(h, n)
 			downs = append(downs, l)
 			downOf[h.name] = l
-			h.told = true
+			h.told, h.hushed = true, false
 			h.reminded = max(h.reminded, p.passed(h, now))
 			continue
 		}
@@ -637,6 +677,10 @@ func (p *planner) flush(now time.Time) []Message {
 	behind := map[string][]string{}
 	still := map[string][]string{}
 	for _, c := range p.sortedDown() {
+		if p.muted(c.name) {
+			c.hushed = c.hushed || !c.told
+			continue // not named under another line either (mute.go)
+		}
 		if !p.covered(c) {
 			if _, own := downOf[c.name]; own {
 				continue // its own line says it is down
@@ -693,7 +737,7 @@ func (p *planner) flush(now time.Time) []Message {
 		}
 		p.dirty[n.host] = true
 	}
-	return render(downs, reminders, ups, now, p.loc)
+	return withButtons(render(downs, reminders, ups, now, p.loc), downs, reminders)
 }
 
 // hasDown reports whether an outage began in the window.
@@ -733,6 +777,10 @@ func (n *news) toldUp() *event {
 func (p *planner) downLine(h *hostState, n *news) *line {
 	l := &line{kind: "down", text: downText(h.name, h.address, h.downSince, p.loc), hosts: []string{h.name},
 		plain: len(n.events) <= 1, name: h.name, since: h.downSince}
+	if h.hushed {
+		l.text = strings.TrimSuffix(l.text, ")") + "; found during a mute)"
+		l.plain = false
+	}
 	earlier := n.events
 	if k := len(earlier); k > 0 && earlier[k-1].down && earlier[k-1].since.Equal(h.downSince) {
 		earlier = earlier[:k-1]

@@ -121,6 +121,7 @@ type Telegram struct {
 	userinfo string // the credentials of api_url ("user:pass"), kept out of errors
 	endpoint string // the library's format: {api_url}/bot%s/%s
 	client   *http.Client
+	buttons  bool // DOWN messages carry Ack and Mute 1h (commands on)
 }
 
 // NewTelegram makes the notifier for cfg (token, chat_id, api_url). A nil
@@ -229,12 +230,16 @@ func (t *Telegram) Send(ctx context.Context, m Message) error {
 	if err != nil {
 		return err
 	}
-	for _, part := range split(m.Text, MaxMessageLen) {
+	parts := split(m.Text, MaxMessageLen)
+	for i, part := range parts {
 		msg := tgbotapi.MessageConfig{
 			BaseChat:              tgbotapi.BaseChat{ChatID: id, ChannelUsername: channel},
 			Text:                  part,
 			ParseMode:             tgbotapi.ModeHTML,
 			DisableWebPagePreview: true,
+		}
+		if kb := buttons(m.Down); kb != nil && i == len(parts)-1 && t.buttons {
+			msg.ReplyMarkup = kb // Ack, Mute 1h (telegram_chat.go)
 		}
 		_, err := t.request(ctx, msg)
 		var apiErr *APIError

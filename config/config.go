@@ -83,13 +83,17 @@ func (o Origin) Remedy(configPath string) string {
 
 // Config is the whole resolved configuration.
 type Config struct {
-	Path      string // the file it was read from; "" when none
-	Defaults  Defaults
-	Telegram  Telegram
-	Alerts    Alerts
-	Metrics   Metrics
-	Heartbeat Heartbeat
-	Hosts     []Host // in the order they were given: config, args, files
+	Path     string // the file it was read from; "" when none
+	Defaults Defaults
+	Telegram Telegram
+	Chat     Chat // [telegram] commands, allowed_users
+	// Maintenance are the [[maintenance]] windows (maintenance.go).
+	Maintenance []Maintenance
+	Alerts      Alerts
+	Metrics     Metrics
+	Heartbeat   Heartbeat
+	History     History
+	Hosts       []Host // in the order they were given: config, args, files
 
 	src            string // the file's text, rescanned for line numbers when an error needs one
 	tokenInConfig  bool   // Telegram.Token came from the token key of this file

@@ -33,8 +33,10 @@ func Default() *Config {
 			Reminders: []time.Duration{10 * time.Minute, 30 * time.Minute, time.Hour},
 		},
 		Telegram:  Telegram{APIURL: DefaultAPIURL},
+		Chat:      Chat{Commands: true},
 		Alerts:    Alerts{GroupWindow: 5 * time.Second},
 		Heartbeat: Heartbeat{Interval: time.Minute},
+		History:   DefaultHistory,
 	}
 }
 
@@ -49,7 +51,10 @@ type (
 		Alerts    rawAlerts    `toml:"alerts"`
 		Metrics   rawMetrics   `toml:"metrics"`
 		Heartbeat rawHeartbeat `toml:"heartbeat"`
+		History   rawHistory   `toml:"history"`
 		Host      []rawHost    `toml:"host"`
+
+		Maintenance []rawMaintenance `toml:"maintenance"` // maintenance.go
 	}
 	rawTiming struct {
 		Interval  any `toml:"interval"`
@@ -63,6 +68,9 @@ type (
 		TokenFile any `toml:"token_file"`
 		ChatID    any `toml:"chat_id"`
 		APIURL    any `toml:"api_url"`
+
+		Commands     any `toml:"commands"`
+		AllowedUsers any `toml:"allowed_users"`
 	}
 	rawAlerts struct {
 		GroupWindow any `toml:"group_window"`
@@ -94,7 +102,9 @@ var sections = []struct {
 	{"alerts", tomlKeys(reflect.TypeFor[rawAlerts]())},
 	{"metrics", tomlKeys(reflect.TypeFor[rawMetrics]())},
 	{"heartbeat", tomlKeys(reflect.TypeFor[rawHeartbeat]())},
+	{"history", tomlKeys(reflect.TypeFor[rawHistory]())},
 	{"host", tomlKeys(reflect.TypeFor[rawHost]())},
+	{"maintenance", tomlKeys(reflect.TypeFor[rawMaintenance]())},
 }
 
 // tomlKeys lists the toml tags of a struct, embedded structs included.
@@ -169,6 +179,9 @@ func load(path string, getenv func(string) string) (*Config, error) {
 	if err := l.heartbeat(raw.Heartbeat, c); err != nil {
 		return nil, err
 	}
+	if err := l.history(raw.History, c); err != nil {
+		return nil, err
+	}
 	c.Hosts = make([]Host, 0, len(raw.Host))
 	for i, rh := range raw.Host {
 		h, err := l.host(i, rh, c.Defaults)
@@ -178,6 +191,9 @@ func load(path string, getenv func(string) string) (*Config, error) {
 		c.Hosts = append(c.Hosts, h)
 	}
 	if err := c.checkHosts(); err != nil {
+		return nil, err
+	}
+	if err := l.maintenance(raw.Maintenance, c); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -292,7 +308,7 @@ func lineText(src string, n int) string {
 // silently replace "interval".
 func (l *loader) unknownKeys(md *toml.MetaData, raw *rawConfig) error {
 	inline := md.Type("host") == "Array" // host = [{...}]: keys cannot be told apart by host
-	host := -1
+	host, maint := -1, -1
 	for _, k := range md.Keys() {
 		keys, ok := sectionKeys(k[0])
 		if !ok {
@@ -301,6 +317,9 @@ func (l *loader) unknownKeys(md *toml.MetaData, raw *rawConfig) error {
 		if len(k) == 1 {
 			if k[0] == "host" {
 				host++
+			}
+			if k[0] == "maintenance" {
+				maint++
 			}
 			continue
 		}
@@ -318,6 +337,10 @@ func (l *loader) unknownKeys(md *toml.MetaData, raw *rawConfig) error {
 					f.prefix = hostLabel(host, raw.Host[host]) + ": "
 				}
 			}
+		}
+		if k[0] == "maintenance" {
+			f.key, f.prefix = "maintenance."+k[1], "[[maintenance]] "
+			f.path = fmt.Sprintf("maintenance.%d.%s", max(maint, 0), strings.Join(k[1:], "."))
 		}
 		hint := keyHint(k[0], k[1], keys)
 		if k[0] == "host" && strings.Contains(hint, "belongs in") {

@@ -319,7 +319,7 @@ func (l *loader) telegram(r rawTelegram, c *Config, getenv func(string) string) 
 			c.Telegram.APIURL = strings.TrimRight(u, "/")
 		}
 	}
-	return nil
+	return l.telegramCommands(r, c)
 }
 
 func (l *loader) alerts(r rawAlerts, c *Config) error {

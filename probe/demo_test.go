@@ -301,3 +301,67 @@ func TestDemoDeadline(t *testing.T) {
 		}
 	})
 }
+
+// TestDemoRoles (issue 10 item 11): the scripted roles do what the demo
+// wall needs in its first minute: one host down from the start, one
+// flapping, one lossy, one slow with spikes, one recovering, and steady
+// hosts that never go down.
+func TestDemoRoles(t *testing.T) {
+	d, now := fakeDemo(7)
+	tg := func(s string) Target { return Target{Kind: KindICMP, Host: s} }
+	d.SetRoles(map[string]DemoRole{
+		"198.18.0.1": DemoDown, "198.18.0.2": DemoFlapping, "198.18.0.3": DemoLossy,
+		"198.18.0.4": DemoSlow, "198.18.0.5": DemoRecovering, "198.18.0.6": DemoSteady,
+	})
+	type tally struct{ down, lost, ok int }
+	got := map[string]*tally{}
+	var slow []time.Duration
+	for sec := range 600 {
+		*now = demoEpoch.Add(time.Duration(sec) * time.Second)
+		for i := 1; i <= 6; i++ {
+			addr := fmt.Sprintf("198.18.0.%d", i)
+			c := got[addr]
+			if c == nil {
+				c = &tally{}
+				got[addr] = c
+			}
+			rtt, err := d.Probe(context.Background(), tg(addr), netip.Addr{})
+			switch {
+			case d.StateAt(tg(addr), *now):
+				c.down++
+			case err != nil:
+				c.lost++
+			default:
+				c.ok++
+				if addr == "198.18.0.4" {
+					slow = append(slow, rtt)
+				}
+			}
+			if sec == 59 && addr == "198.18.0.5" && d.StateAt(tg(addr), *now) {
+				t.Error("the recovering host is still down after a minute")
+			}
+		}
+	}
+	if c := got["198.18.0.1"]; c.down != 600 {
+		t.Errorf("down host: %+v, want down all along", c)
+	}
+	if c := got["198.18.0.5"]; c.down != int(demoRecoverAfter/time.Second) || !d.StateAt(tg("198.18.0.5"), demoEpoch.Add(time.Second)) {
+		t.Errorf("recovering host: %+v, want down for its first %v only", c, demoRecoverAfter)
+	}
+	if c := got["198.18.0.2"]; c.down < 100 || c.down > 200 || d.StateAt(tg("198.18.0.2"), demoEpoch) || !d.StateAt(tg("198.18.0.2"), demoEpoch.Add(demoFlapFirst)) {
+		t.Errorf("flapping host: %+v, want down a quarter of the time, the first time %v in", c, demoFlapFirst)
+	}
+	if c := got["198.18.0.3"]; c.down != 0 || c.lost < 40 || c.lost > 110 {
+		t.Errorf("lossy host: %+v, want about 12%% lost", c)
+	}
+	if c := got["198.18.0.6"]; c.down != 0 {
+		t.Errorf("steady host went down: %+v", c)
+	}
+	slices.Sort(slow)
+	if med := slow[len(slow)/2]; med < 150*time.Millisecond || med > 260*time.Millisecond {
+		t.Errorf("slow host: median %v, want about %v", med, demoSlowBase)
+	}
+	if top := slow[len(slow)-1]; top < 2*slow[len(slow)/2] {
+		t.Errorf("slow host: no spike (median %v, top %v)", slow[len(slow)/2], top)
+	}
+}

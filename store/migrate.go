@@ -76,6 +76,76 @@ CREATE TABLE alert_hosts (
 ) STRICT;
 `,
 	},
+	{
+		name: "acks and mutes",
+		sql: `
+-- Mutes in force (see alert.Mute); host '*' mutes every host.
+CREATE TABLE mutes (
+	host  TEXT PRIMARY KEY,
+	until INTEGER NOT NULL,               -- unix ns
+	muted_by TEXT NOT NULL,
+	at    INTEGER NOT NULL                -- unix ns
+) STRICT;
+
+-- Acknowledged outages (see alert.Ack), by the outage's start.
+CREATE TABLE acks (
+	host       TEXT PRIMARY KEY,
+	down_since INTEGER NOT NULL,          -- unix ns
+	acked_by   TEXT NOT NULL,
+	at         INTEGER NOT NULL           -- unix ns
+) STRICT;
+`,
+	},
+	{
+		name: "history: minutes and hours of latency and loss",
+		sql: `
+-- Hosts by number: a name per block would cost more than the block.
+CREATE TABLE history_hosts (
+	id   INTEGER PRIMARY KEY,
+	name TEXT NOT NULL UNIQUE
+) STRICT;
+
+-- The hours being filled: one host's minutes of one hour, appendable
+-- (history.EncodeAppendable), so a minute is stored without reading the
+-- row back. Maintain moves each ended hour to history_minutes, packed.
+CREATE TABLE history_open (
+	hour INTEGER NOT NULL,            -- unix seconds / 3600
+	host INTEGER NOT NULL,            -- history_hosts.id
+	data BLOB NOT NULL,
+	PRIMARY KEY (hour, host)
+) STRICT, WITHOUT ROWID;
+-- For one host's reads (the detail view): appending a minute leaves it alone.
+CREATE INDEX history_open_host ON history_open (host, hour);
+
+-- One host's minutes of one ended hour, packed (history.Codec). Keyed by
+-- time first and written once, in order, so pages fill up and pruning frees
+-- whole pages at the table's start.
+CREATE TABLE history_minutes (
+	hour INTEGER NOT NULL,
+	host INTEGER NOT NULL,
+	data BLOB NOT NULL,
+	PRIMARY KEY (hour, host)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX history_minutes_host ON history_minutes (host, hour);
+
+-- The hosts and days with minutes not yet in history_hours. Apart, so that
+-- rolling a day up does not rewrite every page of its minutes.
+CREATE TABLE history_unrolled (
+	day  INTEGER NOT NULL,            -- unix seconds / 86400
+	host INTEGER NOT NULL,
+	PRIMARY KEY (day, host)
+) STRICT, WITHOUT ROWID;
+
+-- One host's hours of one ended day, packed the same way, written once.
+CREATE TABLE history_hours (
+	day  INTEGER NOT NULL,            -- unix seconds / 86400
+	host INTEGER NOT NULL,
+	data BLOB NOT NULL,
+	PRIMARY KEY (day, host)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX history_hours_host ON history_hours (host, day);
+`,
+	},
 }
 
 // migrate applies the migrations the file has not seen, all in one

@@ -1,7 +1,9 @@
 // Package fakebot is a Telegram Bot API server for tests (httptest): it
-// answers getMe, sendMessage and getUpdates at /bot{token}/{method} as
-// Telegram does, checks what it is sent (the token, the chat, the HTML of
-// parse_mode HTML, the 4096-character limit), records every sendMessage,
+// answers getMe, sendMessage, getUpdates (long polling, offsets, 409 for a
+// second poller), answerCallbackQuery and editMessageText at
+// /bot{token}/{method} as Telegram does (updates.go plays the chat),
+// checks what it is sent (the token, the chat, the HTML of parse_mode
+// HTML, the 4096-character limit), records every sendMessage,
 // and fails on demand: 429 with retry_after, 5xx, 400/401/403, a non-JSON
 // error page, a connection cut before or after the message was taken, a
 // request left hanging. Tests reach it through [telegram] api_url.
@@ -36,9 +38,10 @@ type Server struct {
 	always   *Fault          // the reply to every sendMessage while set
 	requests []Request
 	sent     []Sent
-	updates  []json.RawMessage
 	nextMsg  int
 	hung     chan struct{} // closed at Close: releases Hang requests
+
+	chat chatState // updates.go: getUpdates, callbacks, edits
 }
 
 // Sent is a message the fake accepted (or took before cutting the
@@ -48,6 +51,8 @@ type Sent struct {
 	Text      string
 	ParseMode string
 	At        time.Time
+	MessageID int
+	Markup    string // reply_markup as sent (JSON), "" without buttons
 }
 
 // Request is one sendMessage request and how it was answered.
@@ -106,6 +111,7 @@ func WithChats(ids ...string) Option {
 func New(t testing.TB, token string, opts ...Option) *Server {
 	t.Helper()
 	s := &Server{Token: token, now: time.Now, hung: make(chan struct{}), nextMsg: 1}
+	s.chat.init()
 	for _, o := range opts {
 		o(s)
 	}
@@ -207,13 +213,7 @@ func (s *Server) AddChatMessage(chatID int64, chatType, title, text string) {
 	if chatType == "channel" {
 		key = "channel_post"
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u, _ := json.Marshal(map[string]any{
-		"update_id": 1000 + len(s.updates),
-		key:         map[string]any{"message_id": len(s.updates) + 1, "date": 1, "chat": chat, "text": text},
-	})
-	s.updates = append(s.updates, u)
+	s.addUpdate(key, map[string]any{"date": 1, "chat": chat, "text": text})
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -235,10 +235,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "getMe":
 		result(w, map[string]any{"id": 123456, "is_bot": true, "first_name": "Downtime", "username": "downtime_test_bot"})
 	case "getUpdates":
-		s.mu.Lock()
-		ups := append([]json.RawMessage(nil), s.updates...)
-		s.mu.Unlock()
-		result(w, ups)
+		s.getUpdates(w, r)
+	case "answerCallbackQuery":
+		s.answerCallback(w, r)
+	case "editMessageText":
+		s.editMessage(w, r)
 	case "sendMessage":
 		s.sendMessage(w, r)
 	default:
@@ -270,7 +271,9 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 		req.Reply = replyWord
 		s.requests = append(s.requests, req)
 		if replyWord == "ok" || replyWord == "cut after taking it" {
-			s.sent = append(s.sent, Sent{ChatID: chat, Text: text, ParseMode: mode, At: req.At})
+			s.sent = append(s.sent, Sent{ChatID: chat, Text: text, ParseMode: mode, At: req.At,
+				MessageID: s.nextMsg, Markup: r.Form.Get("reply_markup")})
+			s.nextMsg++
 		}
 	}
 
@@ -348,8 +351,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	record("ok")
 	s.mu.Lock()
-	id := s.nextMsg
-	s.nextMsg++
+	id := s.nextMsg - 1
 	s.mu.Unlock()
 	result(w, map[string]any{"message_id": id, "date": 1, "chat": map[string]any{"id": 1, "type": "private"}, "text": text})
 }
