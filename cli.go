@@ -136,11 +136,12 @@ func flagError(fs *pflag.FlagSet, err error) error {
 }
 
 // commands are the subcommands run dispatches; plannedCommands are words
-// a user may expect as commands that this version does not have. A bare
-// word that is one of them, or nearly, is a slip, not a host to watch.
+// a user may expect as commands that this version does not have (none
+// now). A bare word that is one of them, or nearly, is a slip, not a host
+// to watch.
 var (
-	commands        = []string{"check-config", "telegram", "trace"}
-	plannedCommands = []string{"report"}
+	commands        = []string{"check-config", "telegram", "trace", "report"}
+	plannedCommands []string
 )
 
 // checkBareWords refuses targets that look like a command or a flag

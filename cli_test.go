@@ -4,14 +4,20 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runCLI runs the program in-process with args and returns its exit code,
-// stdout and stderr. Only for command lines that end before monitoring.
+// stdout and stderr. Only for command lines that end before monitoring; one
+// that wrongly starts a monitor is stopped after a few seconds and keeps
+// its state in a temporary directory.
 func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
 	var stdout, stderr strings.Builder
-	code := run(context.Background(), nil, args, strings.NewReader(stdin), &stdout, &stderr)
+	code := run(ctx, nil, args, strings.NewReader(stdin), &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
 }
 
@@ -30,7 +36,9 @@ func TestBareWordsAreNotHosts(t *testing.T) {
 		{[]string{"check_config"}, []string{`did you mean "downtime check-config"?`}},
 		{[]string{"telegarm", "test"}, []string{`did you mean "downtime telegram"?`}},
 		{[]string{"hepl"}, []string{"downtime --help"}},
-		{[]string{"--no-ui", "--no-state", "report"}, []string{`"report" is not a command of this version`, "check-config, telegram"}},
+		{[]string{"--no-ui", "--no-state", "report"}, []string{`"report" is a command: it goes first (downtime report ...)`}},
+		{[]string{"reprot"}, []string{`did you mean "downtime report"?`}},
+		{[]string{"tarce", "--no-ui"}, []string{`"tarce" is not a target: did you mean "downtime trace"?`}},
 		{[]string{"--no-ui", "-c", "hosts.toml", "telegram", "test"}, []string{`"telegram" is a command: it goes first`}},
 		{[]string{"--no-state", "demo"}, []string{"did you mean --demo?"}},
 		{[]string{"web-01", "No_UI"}, []string{"did you mean --no-ui?"}},

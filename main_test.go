@@ -62,9 +62,29 @@ const runDeadline = 3 * time.Minute
 // runDeadline.
 func start(t *testing.T, dir string, args ...string) *proc {
 	t.Helper()
+	return startCmd(t, dir, false, args...)
+}
+
+// startOwnNet is start in a network namespace of its own with loopback up
+// (see inOwnNetns): for tests that depend on the ICMP settings, which
+// another package's tests change for the machine while they run.
+func startOwnNet(t *testing.T, dir string, args ...string) *proc {
+	t.Helper()
+	return startCmd(t, dir, true, args...)
+}
+
+func startCmd(t *testing.T, dir string, ownNet bool, args ...string) *proc {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), runDeadline)
 	t.Cleanup(cancel)
-	p := &proc{t: t, cmd: exec.CommandContext(ctx, binary, args...), lines: make(chan string, 1000), done: make(chan struct{})}
+	cmd := exec.CommandContext(ctx, binary, args...)
+	if ownNet {
+		// The shell brings loopback up in the new namespace, then becomes
+		// downtime (exec), so signals reach it.
+		cmd = exec.CommandContext(ctx, "sh", append([]string{"-c", `ip link set lo up && exec "$0" "$@"`, binary}, args...)...)
+		inOwnNetns(cmd)
+	}
+	p := &proc{t: t, cmd: cmd, lines: make(chan string, 1000), done: make(chan struct{})}
 	p.cmd.Dir = dir
 	p.cmd.Stderr = &p.stderr
 	out, err := p.cmd.StdoutPipe()
@@ -255,12 +275,15 @@ func requireICMP(t *testing.T) {
 
 var timeField = regexp.MustCompile(`^time=\S+ `)
 
+// TestNoTargetsWatchesLoopbackAndExitsZeroOnSignals runs in a namespace of
+// its own: with ping sockets closed there (a new namespace's default), root
+// uses raw sockets, whatever another package's test set for the machine.
 func TestNoTargetsWatchesLoopbackAndExitsZeroOnSignals(t *testing.T) {
 	requireICMP(t)
 	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			dir := t.TempDir()
-			p := start(t, dir, "--no-ui", "--no-state")
+			p := startOwnNet(t, dir, "--no-ui", "--no-state")
 			p.waitFor(5*time.Second, "no targets given", "127.0.0.1", "::1")
 			line := p.waitFor(5*time.Second, `msg="monitor started"`, "hosts=2", "icmp=raw", "state=off", "telegram=off")
 			if !timeField.MatchString(line) {
@@ -278,7 +301,7 @@ func TestNoTargetsWatchesLoopbackAndExitsZeroOnSignals(t *testing.T) {
 
 func TestJSONLinesCarryTheSameKeys(t *testing.T) {
 	requireICMP(t)
-	p := start(t, t.TempDir(), "--no-ui", "--no-state", "--log-format", "json", "127.0.0.1")
+	p := startOwnNet(t, t.TempDir(), "--no-ui", "--no-state", "--log-format", "json", "127.0.0.1")
 	line := p.waitFor(5*time.Second, `"msg":"monitor started"`)
 	var m map[string]any
 	if err := json.Unmarshal([]byte(line), &m); err != nil {
