@@ -222,7 +222,7 @@ func (o *outbox) run(ctx context.Context) {
 			// Refused for good: kept as failed, never retried. A refusal of
 			// the bot or the chat (bad token, bot removed, chat not found)
 			// would meet the next message too: it waits holdOff, so that a
-			// broken config costs one request every 30 s, not a burst, and
+			// broken config costs one request per holdOff, not a burst, and
 			// the messages made once someone fixes it still go.
 			// The log line says so (kept=, never retry_in=), and when the
 			// next message goes. A refused DOWN is named by the next

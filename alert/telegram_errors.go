@@ -33,7 +33,7 @@ type APIError struct {
 	MigrateTo   int64         // the group became a supergroup with this id
 }
 
-// Error reads like design.md's log line: "telegram: 403 Forbidden: bot was kicked".
+// Error is what the log shows: "telegram: 403 Forbidden: bot was kicked".
 func (e *APIError) Error() string {
 	s := fmt.Sprintf("telegram: %d %s", e.Code, e.Description)
 	if e.MigrateTo != 0 {
