@@ -1,9 +1,13 @@
 package alert
 
+// maxChain bounds every walk up a host's parents, a guard against a cycle,
+// which the config refuses anyway.
+const maxChain = 64
+
 // behind reports whether h sits behind host name through a chain of down
 // parents.
 func (p *planner) behind(h *hostState, name string) bool {
-	for range 64 {
+	for range maxChain {
 		if h.parent == "" {
 			return false
 		}
@@ -26,10 +30,9 @@ func (p *planner) covered(h *hostState) bool {
 }
 
 // top is the topmost down host of h's chain of down parents (h itself
-// when its parent is up). A depth bound guards against a cycle, which the
-// config refuses anyway.
+// when its parent is up).
 func (p *planner) top(h *hostState) *hostState {
-	for range 64 {
+	for range maxChain {
 		par := p.hosts[h.parent]
 		if h.parent == "" || par == nil || !par.down {
 			break
@@ -42,7 +45,7 @@ func (p *planner) top(h *hostState) *hostState {
 // ancestorIn is the nearest ancestor of h (walking known hosts) that has a
 // line in lines, or "".
 func (p *planner) ancestorIn(h *hostState, lines map[string]*line) string {
-	for range 64 {
+	for range maxChain {
 		if h.parent == "" {
 			return ""
 		}
@@ -61,7 +64,7 @@ func (p *planner) ancestorIn(h *hostState, lines map[string]*line) string {
 // ancestorUp is the host with an UP line that h sits behind through a
 // chain of down hosts (h's parent, or the parent of a down parent…), or "".
 func (p *planner) ancestorUp(h *hostState, ups map[string]*line) string {
-	for range 64 {
+	for range maxChain {
 		if h.parent == "" {
 			return ""
 		}
