@@ -80,6 +80,16 @@ type hostState struct {
 	hushed                bool   // its DOWN was held back by a mute
 }
 
+// begin makes h's outage the one t names, new to the planner: down since
+// t.DownSince, not told, no reminder sent, with t's reason and path.
+func (h *hostState) begin(t monitor.Transition) {
+	h.down, h.downSince, h.told, h.reminded, h.paused = true, t.DownSince, false, 0, false
+	h.reason, h.path = t.Reason, ""
+	if t.Path != nil {
+		h.path = t.Path.String()
+	}
+}
+
 func newPlanner(window time.Duration, defaults func(string) []time.Duration) *planner {
 	if defaults == nil {
 		defaults = func(string) []time.Duration { return nil }
@@ -224,8 +234,6 @@ func (p *planner) observe(t monitor.Transition, now time.Time) {
 		p.dropMutesOf(t.Host)
 		if h := p.hosts[t.Host]; h != nil {
 			p.clearAck(h)
-		}
-		if h := p.hosts[t.Host]; h != nil {
 			if h.down {
 				// The hosts it covered are on their own from now on, as
 				// when it recovers; due tells those never told.
@@ -270,11 +278,7 @@ func (p *planner) observe(t monitor.Transition, now time.Time) {
 	switch t.To {
 	case monitor.Down:
 		n.events = append(n.events, event{down: true, at: t.At, since: t.DownSince, covered: covered})
-		h.down, h.downSince, h.told, h.reminded, h.paused = true, t.DownSince, false, 0, false
-		h.reason, h.path = t.Reason, ""
-		if t.Path != nil {
-			h.path = t.Path.String()
-		}
+		h.begin(t)
 		p.clearAck(h)
 		h.hushed = false
 	case monitor.Up:
@@ -292,11 +296,7 @@ func (p *planner) restore(t monitor.Transition) *hostState {
 	h := p.state(t.Host, t.Address, t.Parent)
 	h.removed = false
 	if !h.down || !h.downSince.Equal(t.DownSince) {
-		h.down, h.downSince, h.told, h.reminded, h.paused = true, t.DownSince, false, 0, false
-		h.reason, h.path = t.Reason, ""
-		if t.Path != nil {
-			h.path = t.Path.String()
-		}
+		h.begin(t)
 		if r, ok := p.dormant[t.Host]; ok && r.DownSince.Equal(t.DownSince) {
 			h.told, h.reminded, h.paused = r.Told, r.Reminded, r.Paused
 		}
