@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"downtime/alert"
 	"downtime/config"
 	"downtime/metrics"
 	"downtime/monitor"
-	"downtime/ui"
 )
 
 // botCheckTimeout bounds the getMe made at start-up to say early whether
@@ -27,6 +25,9 @@ func setupAlerts(a *app) error {
 	cfg := a.cfg
 	if path, bad := cfg.TokenFileWorldReadable(); bad {
 		a.log.Warn("the file holding the telegram token is readable by other users", "file", path, "fix", "chmod 600 "+path)
+	}
+	if cfg.TokenConflict() {
+		a.log.Warn("telegram token set twice: the config file's is used", "token", cfg.TokenSource())
 	}
 	opts := alert.Options{
 		GroupWindow: cfg.Alerts.GroupWindow,
@@ -115,6 +116,9 @@ func checkBot(ctx context.Context, a *app, tg *alert.Telegram) {
 	ctx, cancel := context.WithTimeout(ctx, botCheckTimeout)
 	defer cancel()
 	me, err := tg.Me(ctx)
+	if shuttingDown := ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled); !shuttingDown {
+		a.alerts.Checked(err) // the UI's header says it at once, not at the first alert
+	}
 	switch {
 	case err == nil:
 		a.log.Info("telegram ready", "bot", "@"+me.UserName, "chat_id", tg.ChatID())
@@ -144,26 +148,4 @@ func (a *app) alertStats() metrics.AlertStats {
 		return nil
 	}
 	return a.alerts
-}
-
-// uiAlerts feeds the UI header's alert state; nil ("telegram: off") before
-// setupAlerts.
-func (a *app) uiAlerts() ui.AlertStatus {
-	if a.alerts == nil {
-		return nil
-	}
-	d := a.alerts
-	return ui.AlertStatusFunc(func() ui.AlertState {
-		s := d.Status()
-		st := ui.AlertState{Queued: s.Queued}
-		switch s.State {
-		case alert.StateOff:
-			st.Level = ui.AlertOff
-		case alert.StateFailing:
-			st.Level, st.Reason = ui.AlertFailing, strings.TrimPrefix(s.Reason, "telegram: ")
-		default:
-			st.Level = ui.AlertOK
-		}
-		return st
-	})
 }

@@ -50,6 +50,9 @@ type app struct {
 	paths *pathTracer
 	// chat reads commands from Telegram (chat.go); nil when off.
 	chat *alert.Commander
+	// stopHistory stores the last minutes of history (history.go); nil
+	// without a state file.
+	stopHistory func()
 }
 
 // onTransition adds a consumer of transitions.
@@ -103,8 +106,16 @@ func newApp(o *options, cfg *config.Config, logw io.Writer) (*app, error) {
 			}
 		}
 	}
+	var demoRoles map[string]probe.DemoRole
+	if len(cfg.Hosts) == 0 && o.demo {
+		var err error
+		if demoRoles, err = addDemoWall(cfg); err != nil {
+			a.close()
+			return nil, err
+		}
+	}
 	if len(cfg.Hosts) == 0 {
-		if err := cfg.AddTargets(defaultTargets, config.OriginArgs, "default"); err != nil {
+		if err := addDefaultTargets(cfg); err != nil {
 			a.close()
 			return nil, err
 		}
@@ -113,7 +124,9 @@ func newApp(o *options, cfg *config.Config, logw io.Writer) (*app, error) {
 
 	engOpts := probe.Options{ICMP: needsICMP(cfg.Hosts)}
 	if o.demo {
-		engOpts.Prober = probe.NewDemo(time.Now().UnixNano(), time.Now)
+		demo := probe.NewDemo(time.Now().UnixNano(), time.Now)
+		demo.SetRoles(demoRoles)
+		engOpts.Prober = demo
 	}
 	eng, err := probe.NewEngine(engOpts)
 	if err != nil {
@@ -128,7 +141,7 @@ func newApp(o *options, cfg *config.Config, logw io.Writer) (*app, error) {
 			a.log.Error("state not saved", "err", err)
 		})
 	}
-	a.runner = monitor.NewRunner(a.mon, eng, monitor.RunnerOptions{})
+	a.runner = monitor.NewRunner(a.mon, eng, monitor.RunnerOptions{OnResult: a.setupHistory()})
 	if engOpts.ICMP && engOpts.Prober == nil {
 		a.paths = newPathTracer(eng, a.log)
 		a.addService(a.paths.keepGoodPaths)
@@ -139,6 +152,9 @@ func newApp(o *options, cfg *config.Config, logw io.Writer) (*app, error) {
 
 // close flushes and closes the state file.
 func (a *app) close() {
+	if a.stopHistory != nil {
+		a.stopHistory()
+	}
 	if a.store != nil {
 		if err := a.store.Close(); err != nil {
 			a.log.Error("state not flushed", "err", err)
@@ -198,6 +214,9 @@ func (a *app) run(ctx context.Context) error {
 		}()
 	}
 	runErr := a.runner.Run(ctx, results)
+	if a.stopHistory != nil {
+		a.stopHistory()
+	}
 	wg.Wait()
 	if err := <-engineErr; err != nil && runErr == nil {
 		runErr = err

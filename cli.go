@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -63,6 +64,8 @@ const usageText = `Usage: downtime [flags] [target ...]
        downtime telegram test -c PATH      send a test message
        downtime trace [-c COUNT] [--json] HOST
                                            the path to HOST, mtr-style report
+       downtime report [--since 7d | --from DATE --to DATE] [--format text|csv|json] [HOST ...]
+                                           availability, outages, RTT and loss from the state file
 
 Watch hosts and say when one stops answering. A target is an IP, a DNS name,
 tcp://host:port or a CIDR (at most 4096 addresses).
@@ -78,12 +81,15 @@ m mutes the selected host and M lists the mutes.
 Flags:
 `
 
-func parseFlags(name string, args []string, stderr io.Writer) (*options, *pflag.FlagSet, error) {
+// parseFlags parses the flags of the program or of a subcommand (name).
+// On -h or --help it writes the usage to help (stdout: "downtime --help |
+// less" works) and returns pflag.ErrHelp; errors are returned, not printed.
+func parseFlags(name string, args []string, help io.Writer) (*options, *pflag.FlagSet, error) {
 	o := &options{}
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(help)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, usageText)
+		fmt.Fprint(help, usageText)
 		fs.PrintDefaults()
 	}
 	fs.StringVarP(&o.configPath, "config", "c", "", "TOML config (default ./downtime.toml if present)")
@@ -93,12 +99,15 @@ func parseFlags(name string, args []string, stderr io.Writer) (*options, *pflag.
 	fs.StringVar(&o.statePath, "state", "", "SQLite state file (default $XDG_STATE_HOME/downtime/state.db)")
 	fs.BoolVar(&o.noState, "no-state", false, "keep nothing on disk")
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on ADDR (e.g. 127.0.0.1:9115)")
-	fs.BoolVar(&o.demo, "demo", false, "simulated hosts that go up and down; no network, no privileges")
+	fs.BoolVar(&o.demo, "demo", false, "simulated hosts that go up and down (no target: a wall of 40); no network, no privileges")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
-		return nil, fs, err
+		return nil, fs, flagError(fs, err)
 	}
 	o.targets = fs.Args()
+	if err := checkBareWords(fs, args, o.targets); err != nil {
+		return nil, fs, err
+	}
 	if o.logFormat != "text" && o.logFormat != "json" {
 		return nil, fs, &usageError{fmt.Sprintf("--log-format %q: use text or json", o.logFormat)}
 	}
@@ -111,11 +120,135 @@ func parseFlags(name string, args []string, stderr io.Writer) (*options, *pflag.
 	return o, fs, nil
 }
 
+// flagError words a flag parsing error, with the flag meant when an unknown
+// one is a near miss ("--no-iu": did you mean --no-ui?).
+func flagError(fs *pflag.FlagSet, err error) error {
+	if errors.Is(err, pflag.ErrHelp) {
+		return err
+	}
+	var nx *pflag.NotExistError
+	if errors.As(err, &nx) && nx.GetSpecifiedName() != "" {
+		if near := nearWord(nx.GetSpecifiedName(), flagNames(fs)); near != "" {
+			return &usageError{fmt.Sprintf("%v: did you mean --%s?", err, near)}
+		}
+	}
+	return &usageError{err.Error() + " (--help lists the flags)"}
+}
+
+// commands are the subcommands run dispatches; plannedCommands are words
+// a user may expect as commands that this version does not have. A bare
+// word that is one of them, or nearly, is a slip, not a host to watch.
+var (
+	commands        = []string{"check-config", "telegram", "trace"}
+	plannedCommands = []string{"report"}
+)
+
+// checkBareWords refuses targets that look like a command or a flag
+// without its dashes: watching a host named "help" is never what was meant.
+// Any target that is exactly such a word is refused; the first argument,
+// where a command goes, also when it nearly is one ("chek-config"). Names
+// with a dot, IPs and tcp:// targets are never questioned, so "help."
+// watches a host named help.
+func checkBareWords(fs *pflag.FlagSet, args, targets []string) error {
+	words := slices.Concat([]string{"help"}, commands, plannedCommands)
+	for i, t := range targets {
+		if strings.ContainsAny(t, ".:/") {
+			continue
+		}
+		word := strings.ToLower(t)
+		exact := func(c string) bool { return c == strings.ReplaceAll(word, "_", "-") }
+		near := ""
+		if first := i == 0 && len(args) > 0 && args[0] == t; first {
+			near = nearWord(word, words)
+		} else if j := slices.IndexFunc(words, exact); j >= 0 {
+			near = words[j]
+		}
+		var msg string
+		switch {
+		case near == "help":
+			msg = fmt.Sprintf("%q is not a target: \"downtime --help\" shows the usage.", t)
+		case near == word && slices.Contains(commands, near):
+			msg = fmt.Sprintf("%q is a command: it goes first (downtime %s ...).", t, near)
+		case near == word:
+			msg = fmt.Sprintf("%q is not a command of this version (its commands: %s).", t, strings.Join(commands, ", "))
+		case near != "":
+			msg = fmt.Sprintf("%q is not a target: did you mean \"downtime %s\"?", t, near)
+		case slices.ContainsFunc(flagNames(fs), exact):
+			msg = fmt.Sprintf("%q is not a target: did you mean --%s?", t, strings.ReplaceAll(word, "_", "-"))
+		}
+		if msg != "" {
+			escape := fmt.Sprintf("To watch a host named %q, write %q (with the final dot) or name it in a [[host]] table.", t, t+".")
+			return &usageError{msg + " " + escape}
+		}
+	}
+	return nil
+}
+
+// flagNames lists the long names of fs's flags.
+func flagNames(fs *pflag.FlagSet) []string {
+	var names []string
+	fs.VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+	return names
+}
+
+// nearWord returns the candidate that word is, or nearly is: one edit
+// away (a letter missing, extra, wrong or two swapped; "_" for "-"), two
+// for words of six letters or more. "" when none is that close.
+func nearWord(word string, candidates []string) string {
+	word = strings.ReplaceAll(strings.ToLower(word), "_", "-")
+	limit := 1
+	if len(word) >= 6 {
+		limit = 2
+	}
+	best, bestDist := "", limit+1
+	for _, c := range candidates {
+		if d := osaDistance(word, c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+// osaDistance is the optimal string alignment distance: Levenshtein with
+// the swap of two neighbouring bytes counted as one edit.
+func osaDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}
+
 // run is the whole program; main only adds the signals and the exit. ctx
 // ends on SIGINT and SIGTERM; hup receives the SIGHUPs caught since main's
 // first instruction: headless they reload the config once the monitor
 // runs, with the UI they end it (the terminal went away).
 func run(ctx context.Context, hup <-chan os.Signal, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "help" {
+		if len(args) > 1 && args[1] == "telegram" {
+			fmt.Fprint(stdout, telegramUsage)
+			return exitOK
+		}
+		_, fs, _ := parseFlags("downtime", nil, stdout)
+		fs.Usage()
+		return exitOK
+	}
 	if len(args) > 0 && args[0] == "check-config" {
 		signal.Reset(syscall.SIGHUP) // a one-shot command ends on a hang-up
 		return checkConfig(ctx, args[1:], stdin, stdout, stderr)
@@ -127,7 +260,10 @@ func run(ctx context.Context, hup <-chan os.Signal, args []string, stdin io.Read
 	if len(args) > 0 && args[0] == "trace" {
 		return traceCmd(ctx, args[1:], stdout, stderr)
 	}
-	o, _, err := parseFlags("downtime", args, stderr)
+	if len(args) > 0 && args[0] == "report" {
+		return reportCmd(args[1:], stdout, stderr, time.Now)
+	}
+	o, _, err := parseFlags("downtime", args, stdout)
 	if errors.Is(err, pflag.ErrHelp) {
 		return exitOK
 	}
@@ -246,7 +382,7 @@ func addTargetFile(cfg *config.Config, name string, stdin io.Reader) error {
 // checkConfig is `downtime check-config -c PATH`: validate and print the
 // resolved host list; exit 0 when valid, 78 when not (2 for bad usage).
 func checkConfig(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	o, _, err := parseFlags("downtime check-config", args, stderr)
+	o, _, err := parseFlags("downtime check-config", args, stdout)
 	if errors.Is(err, pflag.ErrHelp) {
 		return exitOK
 	}
@@ -258,6 +394,14 @@ func checkConfig(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if err != nil {
 		fmt.Fprintf(stderr, "downtime check-config: %v\n", err)
 		return exitCode(err)
+	}
+	if len(cfg.Hosts) == 0 {
+		// What a run would watch (it adds the hosts added at runtime, kept
+		// in the state file, first; check-config does not open it).
+		if err := addDefaultTargets(cfg); err != nil {
+			fmt.Fprintf(stderr, "downtime check-config: %v\n", err)
+			return exitFailure
+		}
 	}
 	if err := cfg.Describe(stdout); err != nil {
 		fmt.Fprintf(stderr, "downtime check-config: %v\n", err)
@@ -292,6 +436,11 @@ func defaultStatePath() (string, error) {
 // defaultTargets is what is watched when nobody named a host: this machine
 // itself, never an address nobody asked for.
 var defaultTargets = []string{"127.0.0.1", "::1"}
+
+// addDefaultTargets adds defaultTargets to a config that names no host.
+func addDefaultTargets(cfg *config.Config) error {
+	return cfg.AddTargets(defaultTargets, config.OriginDefault, "default")
+}
 
 func needsICMP(hosts []config.Host) bool {
 	for _, h := range hosts {

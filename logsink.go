@@ -15,9 +15,9 @@ func transitionLogger(log *slog.Logger) func(monitor.Transition) {
 		since := t.DownSince.UTC().Format(time.RFC3339)
 		switch {
 		case t.Restored:
-			log.Info("host still down", "host", t.Host, "address", t.Address, "since", since)
+			log.Info("host still down", "host", t.Host, "address", t.Address, resolvedAttr(t), "since", since)
 		case t.To == monitor.Down:
-			attrs := []any{"host", t.Host, "address", t.Address, "since", since}
+			attrs := []any{"host", t.Host, "address", t.Address, resolvedAttr(t), "since", since}
 			if t.Reason != "" {
 				attrs = append(attrs, "reason", t.Reason)
 			}
@@ -29,7 +29,16 @@ func transitionLogger(log *slog.Logger) func(monitor.Transition) {
 			}
 			log.Warn("host down", attrs...)
 		case t.To == monitor.Up:
-			log.Info("host up", "host", t.Host, "address", t.Address, "since", since, "outage", monitor.FormatOutage(t.Outage()))
+			log.Info("host up", "host", t.Host, "address", t.Address, resolvedAttr(t), "since", since, "outage", monitor.FormatOutage(t.Outage()))
 		}
 	}
+}
+
+// resolvedAttr is what a DNS name resolved to ("resolved=198.18.0.5"),
+// nothing for an IP target.
+func resolvedAttr(t monitor.Transition) slog.Attr {
+	if !t.Resolved.IsValid() {
+		return slog.Attr{}
+	}
+	return slog.String("resolved", t.Resolved.String())
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,9 +29,12 @@ func TestMain(m *testing.M) {
 	}
 	os.Chmod(dir, 0o755) // the permission test runs the binary as nobody
 	binary = filepath.Join(dir, "downtime")
-	build := exec.Command("go", "build", "-race", "-o", binary, ".")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	build := exec.CommandContext(ctx, "go", "build", "-race", "-o", binary, ".")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
+	err = build.Run()
+	cancel()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "build downtime:", err)
 		os.Exit(1)
 	}
@@ -50,10 +54,17 @@ type proc struct {
 	done   chan struct{}
 }
 
-// start runs downtime with args in dir; it is killed at cleanup.
+// runDeadline bounds every run of the binary: a hung downtime fails its
+// test instead of the whole test binary's timeout.
+const runDeadline = 3 * time.Minute
+
+// start runs downtime with args in dir; it is killed at cleanup, or at
+// runDeadline.
 func start(t *testing.T, dir string, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, cmd: exec.Command(binary, args...), lines: make(chan string, 1000), done: make(chan struct{})}
+	ctx, cancel := context.WithTimeout(context.Background(), runDeadline)
+	t.Cleanup(cancel)
+	p := &proc{t: t, cmd: exec.CommandContext(ctx, binary, args...), lines: make(chan string, 1000), done: make(chan struct{})}
 	p.cmd.Dir = dir
 	p.cmd.Stderr = &p.stderr
 	out, err := p.cmd.StdoutPipe()
@@ -145,7 +156,9 @@ func (p *proc) count(want ...string) int {
 // runOnce runs downtime to completion and returns its exit code and output.
 func runOnce(t *testing.T, dir string, stdin string, args ...string) (int, string, string) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), runDeadline)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Dir = dir
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr strings.Builder
@@ -326,12 +339,31 @@ func TestSecondMonitorOnOneStateFileIsRefused(t *testing.T) {
 	}
 }
 
+// inOwnNetns runs cmd in a network namespace of its own, made for it at
+// clone and gone with it. The ICMP settings are per namespace
+// (ping_group_range), so a test that depends on them cannot be upset by
+// another package's test changing the machine's; a new namespace starts
+// with the kernel's defaults (ping sockets for nobody).
+func inOwnNetns(cmd *exec.Cmd) {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Cloneflags |= syscall.CLONE_NEWNET
+}
+
+// TestWithoutICMPPermissionTheErrorNamesBothFixes runs downtime as nobody,
+// in a namespace of its own where nobody may open ping sockets.
 func TestWithoutICMPPermissionTheErrorNamesBothFixes(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to run the binary as another user")
+		t.Skip("needs root to run the binary as another user in a namespace of its own")
 	}
-	if b, _ := os.ReadFile("/proc/sys/net/ipv4/ping_group_range"); strings.Fields(string(b))[0] == "0" {
-		t.Skip("ping sockets are allowed for everyone here")
+	ctx, cancel := context.WithTimeout(context.Background(), runDeadline)
+	defer cancel()
+	// The premise, read inside such a namespace: ping sockets for nobody.
+	check := exec.CommandContext(ctx, "cat", "/proc/sys/net/ipv4/ping_group_range")
+	inOwnNetns(check)
+	if out, err := check.Output(); err != nil || strings.Join(strings.Fields(string(out)), " ") != "1 0" {
+		t.Fatalf("ping_group_range in a new namespace: %q, %v; want \"1 0\"", out, err)
 	}
 	// t.TempDir's parent is private to root; nobody needs a directory it
 	// can enter.
@@ -341,9 +373,10 @@ func TestWithoutICMPPermissionTheErrorNamesBothFixes(t *testing.T) {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	os.Chmod(dir, 0o777)
-	cmd := exec.Command(binary, "--no-ui", "--no-state", "127.0.0.1")
+	cmd := exec.CommandContext(ctx, binary, "--no-ui", "--no-state", "127.0.0.1")
 	cmd.Dir = dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	inOwnNetns(cmd)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	cmd.Stdout = io.Discard

@@ -40,8 +40,8 @@ func setupReload(a *app, hup <-chan os.Signal) {
 // config changes nothing: the error is logged and returned, and the
 // running config goes on.
 //
-// Settings outside the host list (metrics, heartbeat, telegram, alerts)
-// need a restart; a reload that changes them says so.
+// Settings outside the host list (metrics, heartbeat, telegram, alerts,
+// history) need a restart; a reload that changes them says so.
 //
 // SIGHUP calls it; the UI's reload key may call it too, from any goroutine.
 func (a *app) reload() (monitor.ReloadResult, error) { return a.reloadCtx(context.Background()) }
@@ -79,7 +79,7 @@ func (a *app) reloadHosts(ctx context.Context) (*config.Config, monitor.ReloadRe
 			return nil, monitor.ReloadResult{}, err
 		}
 		if !slices.ContainsFunc(snap.Hosts, func(v *monitor.HostView) bool { return v.Origin == config.OriginRuntime }) {
-			if err := cfg.AddTargets(defaultTargets, config.OriginArgs, "default"); err != nil {
+			if err := addDefaultTargets(cfg); err != nil {
 				return nil, monitor.ReloadResult{}, err
 			}
 		}
@@ -116,6 +116,9 @@ func (a *app) needsRestart(cfg *config.Config) []string {
 	}
 	if !reflect.DeepEqual(cfg.Maintenance, a.cfg.Maintenance) {
 		s = append(s, "[[maintenance]]")
+	}
+	if cfg.History != a.cfg.History {
+		s = append(s, "[history]")
 	}
 	return s
 }

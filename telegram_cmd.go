@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -47,7 +48,7 @@ func telegramCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return exitUsage
 	}
 	name := "downtime telegram " + sub
-	o, _, err := parseFlags(name, args[1:], stderr)
+	o, _, err := parseFlags(name, args[1:], stdout)
 	if errors.Is(err, pflag.ErrHelp) {
 		return exitOK
 	}
@@ -63,6 +64,9 @@ func telegramCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if path, bad := cfg.TokenFileWorldReadable(); bad {
 		fmt.Fprintf(stderr, "%s: warning: %s holds the bot token and other users may read it (chmod 600 %s)\n", name, path, path)
 	}
+	if cfg.TokenConflict() {
+		fmt.Fprintf(stderr, "%s: note: the bot token is %s\n", name, cfg.TokenSource())
+	}
 	t := cfg.Telegram
 	if t.Token == "" && cfg.Path == "" {
 		// No config file: the environment may still hold the token (a
@@ -77,7 +81,7 @@ func telegramCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	ctx, cancel := context.WithTimeout(ctx, telegramTimeout)
 	defer cancel()
 	if sub == "chat-id" {
-		return listChats(ctx, name, tg, cfg, stdout, stderr)
+		return listChats(ctx, name, t.Token, tg, cfg, stdout, stderr)
 	}
 	if t.ChatID == "" {
 		fmt.Fprintf(stderr, "%s: no chat_id in [telegram]: run \"downtime telegram chat-id%s\" to find it\n", name, configFlag(cfg))
@@ -87,20 +91,20 @@ func telegramCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitConfig
 	}
-	return sendTest(ctx, name, tg, cfg, stdout, stderr)
+	return sendTest(ctx, name, t.Token, tg, cfg, stdout, stderr)
 }
 
 // listChats prints the chats in the bot's recent updates.
-func listChats(ctx context.Context, name string, tg *alert.Telegram, cfg *config.Config, stdout, stderr io.Writer) int {
+func listChats(ctx context.Context, name, token string, tg *alert.Telegram, cfg *config.Config, stdout, stderr io.Writer) int {
 	me, err := tg.Me(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %s\n", name, explainTelegram(err, tg, cfg))
+		fmt.Fprintf(stderr, "%s: %s\n", name, explainFailure(ctx, err, token, tg, cfg))
 		return exitFailure
 	}
 	bot := "@" + me.UserName
 	chats, err := tg.Chats(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %s\n", name, explainTelegram(err, tg, cfg))
+		fmt.Fprintf(stderr, "%s: %s\n", name, explainFailure(ctx, err, token, tg, cfg))
 		return exitFailure
 	}
 	if len(chats) == 0 {
@@ -113,18 +117,34 @@ func listChats(ctx context.Context, name string, tg *alert.Telegram, cfg *config
 	}
 	fmt.Fprintf(stdout, "Chats that wrote to %s:\n\n", bot)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHAT ID\tTYPE\tTITLE")
+	fmt.Fprintln(tw, "CHAT ID\tTYPE\tLAST WROTE\tTITLE")
 	for _, c := range chats {
-		fmt.Fprintf(tw, "%d\t%s\t%s\n", c.ID, c.Type, oneLine(c.Title))
+		when := "-"
+		if c.Last > 0 {
+			when = time.Unix(c.Last, 0).Local().Format("2006-01-02 15:04:05")
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", c.ID, c.Type, when, oneLine(c.Title))
 	}
 	tw.Flush()
-	fmt.Fprintf(stdout, "\nPut the one alerts should go to in the config, then send a test:\n\n"+
-		"  [telegram]\n  chat_id = \"%d\"\n\n  downtime telegram test%s\n", chats[len(chats)-1].ID, configFlag(cfg))
+	fmt.Fprintf(stdout, "\nPut the one alerts should go to in the config (here the one that wrote last), then send a test:\n\n"+
+		"  [telegram]\n  chat_id = \"%d\"\n\n  downtime telegram test%s\n", lastWriter(chats).ID, configFlag(cfg))
 	return exitOK
 }
 
+// lastWriter is the chat that wrote last: the one the user just wrote in
+// to find its id. Of chats that wrote in the same second, the later listed.
+func lastWriter(chats []alert.Chat) alert.Chat {
+	best := chats[0]
+	for _, c := range chats[1:] {
+		if c.Last >= best.Last {
+			best = c
+		}
+	}
+	return best
+}
+
 // sendTest sends one message to the configured chat.
-func sendTest(ctx context.Context, name string, tg *alert.Telegram, cfg *config.Config, stdout, stderr io.Writer) int {
+func sendTest(ctx context.Context, name, token string, tg *alert.Telegram, cfg *config.Config, stdout, stderr io.Writer) int {
 	host, _ := os.Hostname()
 	if host == "" {
 		host = "this machine"
@@ -132,11 +152,61 @@ func sendTest(ctx context.Context, name string, tg *alert.Telegram, cfg *config.
 	msg := alert.Message{Kind: "test", Made: time.Now(),
 		Text: "✅ downtime test message: alerts from " + html.EscapeString(host) + " will arrive in this chat."}
 	if err := tg.Send(ctx, msg); err != nil {
-		fmt.Fprintf(stderr, "%s: %s\n", name, explainTelegram(err, tg, cfg))
+		fmt.Fprintf(stderr, "%s: %s\n", name, explainFailure(ctx, err, token, tg, cfg))
 		return exitFailure
 	}
 	fmt.Fprintf(stdout, "Telegram accepted the test message for chat %s: it should be there now.\n", tg.ChatID())
 	return exitOK
+}
+
+// explainFailure says what went wrong and what to do. An answer that
+// came from a server but did not read as Telegram's may be a server that is
+// not a Bot API at all (api_url pointing at a web server): one plain
+// getMe tells, and then that is what is said, not Telegram's words.
+func explainFailure(ctx context.Context, err error, token string, tg *alert.Telegram, cfg *config.Config) string {
+	var apiErr *alert.APIError
+	var netErr *alert.NetError
+	answered := errors.As(err, &apiErr) || errors.As(err, &netErr) && strings.HasPrefix(netErr.Msg, "unreadable answer")
+	if answered {
+		if got, ok := notBotAPI(ctx, cfg.Telegram.APIURL, token); ok {
+			return fmt.Sprintf("%s does not look like a Bot API server: asked for getMe, it answered %s, where a Bot API answers "+
+				"JSON with \"ok\". Check [telegram] api_url (the server's base URL, without /bot…), or leave it empty for %s.",
+				tg.APIURL(), got, config.DefaultAPIURL)
+		}
+	}
+	return explainTelegram(err, tg, cfg)
+}
+
+// notBotAPI asks apiURL (as configured, credentials and all) for getMe and
+// reports what it answered when that is not the Bot API's JSON object with
+// "ok". The URL holds the token, so neither it nor a transport error
+// (which quotes it) is ever shown; no answer at all is not a verdict.
+func notBotAPI(ctx context.Context, apiURL, token string) (got string, ok bool) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(apiURL, "/")+"/bot"+token+"/getMe", nil)
+	if err != nil {
+		return "", false
+	}
+	resp, err := alert.DefaultHTTPClient().Do(req)
+	if err != nil {
+		return "", false
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	if err != nil {
+		return "", false
+	}
+	var answer struct {
+		OK *bool `json:"ok"`
+	}
+	if json.Unmarshal(body, &answer) == nil && answer.OK != nil {
+		return "", false
+	}
+	kind := resp.Header.Get("Content-Type")
+	if kind == "" {
+		kind = "no content type"
+	}
+	kind, _, _ = strings.Cut(kind, ";")
+	return fmt.Sprintf("%q (%s)", resp.Status, kind), true
 }
 
 // explainTelegram says what Telegram's answer means and what to do.

@@ -11,12 +11,14 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/term"
 	"github.com/muesli/termenv"
 
+	"downtime/alert"
 	"downtime/config"
 	"downtime/monitor"
 	"downtime/ui"
@@ -81,13 +83,16 @@ func runUI(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Co
 	}
 	opts := ui.Options{
 		Context:    ctx,
-		Commands:   a.runner,
+		Commands:   logCommands(a.runner, a.log, "tui"),
 		Defaults:   cfg.Defaults,
 		ConfigPath: cfg.Path,
 		LogPath:    logPath,
 		Renderer:   r,
 		NoColor:    noColor,
+		Demo:       o.demo,
+		Events:     ui.NewEvents(),
 	}
+	a.onTransition(opts.Events.Transition) // an append under a lock: the monitor never waits on the UI
 	if a.store != nil {
 		opts.History = a.store
 	}
@@ -103,10 +108,15 @@ func runUI(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Co
 		}
 		return reloadSummary(res), nil
 	}
-	if !named && watchingDefaults(cfg) {
+	switch {
+	case !named && o.demo:
+		opts.Notice = "demo: simulated hosts, nothing is probed; e lists what happened, ? the keys"
+	case !named && watchingDefaults(cfg):
 		opts.Notice = "no targets given, watching this machine: press a to add a host"
-	} else if why := a.engine.ErrorsHidden(); why != "" {
-		opts.Notice = why
+	default:
+		if why := a.engine.ErrorsHidden(); why != "" {
+			opts.Notice = why
+		}
 	}
 
 	// Signals are main's (SIGINT, SIGTERM: ctx) and ours (SIGHUP): each
@@ -151,27 +161,61 @@ func runUI(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Co
 	return exitOK
 }
 
-// uiAlertStatus is a.uiAlerts() with the last alert made added, so that
-// the UI shows it: with Telegram off, alerts go to the log, which is a
-// file while the UI is up, and would otherwise be seen nowhere. The text
-// is the message's, which never holds the token.
+// uiAlertStatus is the UI's view of the alert channel: one Status call
+// a tick gives the header its state and the help its recent alerts, so
+// the two never disagree. nil ("telegram: off") before setupAlerts. With
+// Telegram off, alerts go to the log, which is a file while the UI is up:
+// the UI shows them instead. Texts are the messages', which never hold the
+// token.
 func uiAlertStatus(a *app) ui.AlertStatus {
-	header := a.uiAlerts()
-	if header == nil {
+	if a.alerts == nil {
 		return nil
 	}
 	d := a.alerts
 	return ui.AlertStatusFunc(func() ui.AlertState {
-		st := header.Status()
-		s := d.Status()
-		st.Last, st.LastAt = s.Last, s.LastAt
-		// DOWN lines, reminders and a storm's summary with hosts down
-		// start with the red mark (alert/message.go).
-		st.LastDown = strings.HasPrefix(s.Last, "🔴")
+		st := uiAlertState(d.Status())
 		st.StateNotSaved = a.state.problem() != ""
 		return st
 	})
 }
+
+// uiAlertState translates the dispatcher's status for the UI.
+func uiAlertState(s alert.Status) ui.AlertState {
+	st := ui.AlertState{
+		Queued: s.Queued, Since: s.Since, Short: s.Short,
+		Reason: strings.TrimPrefix(s.Reason, "telegram: "),
+		Last:   s.Last, LastAt: s.LastAt, LastDown: isDownText(s.Last),
+	}
+	switch s.Health {
+	case alert.HealthOff:
+		st.Level = ui.AlertOff
+	case alert.HealthUnreachable:
+		st.Level = ui.AlertUnreachable
+	case alert.HealthRefused:
+		st.Level = ui.AlertRefused
+	case alert.HealthFailing:
+		st.Level = ui.AlertFailing
+	case alert.HealthChecking:
+		st.Level = ui.AlertChecking
+	default:
+		st.Level = ui.AlertOK
+	}
+	if st.Level == ui.AlertOK || st.Level == ui.AlertOff || st.Level == ui.AlertChecking {
+		st.Reason, st.Short, st.Since = "", "", time.Time{}
+	}
+	for _, r := range s.Recent {
+		st.Recent = append(st.Recent, ui.SentAlert{
+			Made: r.Made, Text: r.Text, Down: isDownText(r.Text), Delivery: r.Delivery.String(),
+			At: r.At, Reason: strings.TrimPrefix(r.Reason, "telegram: "),
+		})
+	}
+	return st
+}
+
+// isDownText reports an alert that tells of hosts down: DOWN lines,
+// reminders and a storm's summary with hosts down start with the red mark
+// (alert/message.go).
+func isDownText(text string) bool { return strings.HasPrefix(text, "🔴") }
 
 // reloadSummary is the UI's status line after a reload: how many hosts
 // were added, removed and changed, named when there are few.
@@ -190,7 +234,7 @@ func reloadSummary(res monitor.ReloadResult) string {
 // addresses because no host was named anywhere.
 func watchingDefaults(cfg *config.Config) bool {
 	for _, h := range cfg.Hosts {
-		if h.Origin == config.OriginArgs {
+		if h.Origin == config.OriginDefault {
 			return true
 		}
 	}

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,10 +13,18 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/muesli/termenv"
 
 	"downtime/alert"
+	"downtime/config"
+	"downtime/internal/fakebot"
 	"downtime/monitor"
+	"downtime/probe"
 	"downtime/ui"
 )
 
@@ -140,7 +151,10 @@ func TestTUIInTmux(t *testing.T) {
 
 			p.keys("?")
 			p.waitFor("?", "pause/resume all", "LOGS", filepath.Join(dir, "downtime.log"))
+			// Wait for the table: an esc and a q sent within a millisecond
+			// read as alt+q, which no person types.
 			p.keys("Escape")
+			p.waitFor("esc after ?", "HOST", "web-01")
 
 			p.keys("q")
 			p.waitFor("q", "downtime exited 0")
@@ -296,5 +310,233 @@ func TestTUIReloadSummary(t *testing.T) {
 		if got := reloadSummary(tt.res); got != tt.want {
 			t.Errorf("reloadSummary(%+v) = %q, want %q", tt.res, got, tt.want)
 		}
+	}
+}
+
+// tempDir is a short temporary directory (the log path fits a narrow
+// pane), removed at the end of the test.
+func tempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "dt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// closedPort is a loopback port nothing listens on.
+func closedPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return port
+}
+
+// TestTUIDemoWall (issue 10 items 9 and 11): --demo with no target is a
+// wall of 40 hosts with DEMO in the header, a host DOWN from the start
+// with its timer ticking, the scroll mark, and the events list on e.
+func TestTUIDemoWall(t *testing.T) {
+	dir := tempDir(t)
+	p := startInTmux(t, 80, 24, "--demo", "--state", filepath.Join(dir, "state.db"))
+	p.waitFor("start", "DEMO", "20/40 ↓", "uplink", "core-sw1")
+	s := p.waitFor("db-02 down", "▼ db-02", "down 00:00:0", "▼ build-03")
+	if strings.Count(s, "● ") < 15 {
+		t.Errorf("not a wall of hosts:\n%s", s)
+	}
+	p.waitFor("the timer ticks", "▼ db-02", "down 00:00:1")
+
+	p.keys("e")
+	s = p.waitFor("e", "EVENTS  newest first", "host down  db-02 (198.18.1.22)", "host down  build-03", "esc back")
+	if strings.Contains(s, "HOST ") {
+		t.Errorf("the table is still on screen:\n%s", s)
+	}
+	p.keys("Escape")
+	p.waitFor("esc", "HOST", "20/40 ↓")
+
+	p.keys("G")
+	p.waitFor("G", "40/40 ↑", "vpn-sgp")
+	p.keys("q")
+	p.waitFor("q", "downtime exited 0")
+}
+
+// TestTUITelegramHeader (issue 10 item 1): the header says what is true
+// of Telegram now: unreachable from the start-up check on (before any
+// alert), with the queue once an alert waits; refused with the reason a
+// person can act on; ok. "?" shows each alert sent, queued or failed.
+func TestTUITelegramHeader(t *testing.T) {
+	tests := []struct {
+		name     string
+		bot      func(t *testing.T) string // the api_url
+		atStart  []string
+		afterDwn []string
+		help     string
+	}{
+		{
+			name:     "unreachable",
+			bot:      func(t *testing.T) string { return fmt.Sprintf("http://127.0.0.1:%d", closedPort(t)) },
+			atStart:  []string{"telegram: unreachable since "},
+			afterDwn: []string{"telegram: unreachable since ", "(1 queued)"},
+			help:     "queued 🔴 gone (tcp://127.0.0.1:",
+		},
+		{
+			name: "refused",
+			bot: func(t *testing.T) string {
+				bot := fakebot.New(t, e2eToken)
+				bot.FailAll(fakebot.Kicked)
+				return bot.URL
+			},
+			atStart:  []string{"telegram: ok"},
+			afterDwn: []string{"telegram: refused: bot removed from chat"},
+			help:     "failed 🔴 gone (tcp://127.0.0.1:",
+		},
+		{
+			name:     "ok",
+			bot:      func(t *testing.T) string { return fakebot.New(t, e2eToken).URL },
+			atStart:  []string{"telegram: ok"},
+			afterDwn: []string{"telegram: ok", "alert: 🔴 gone"},
+			help:     "sent   🔴 gone (tcp://127.0.0.1:",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := tempDir(t)
+			cfg := filepath.Join(dir, "hosts.toml")
+			toml := fmt.Sprintf("[alerts]\ngroup_window = \"1s\"\n\n[telegram]\ntoken = %q\nchat_id = \"4242\"\napi_url = %q\n\n"+
+				"[[host]]\nname = \"gone\"\naddress = \"tcp://127.0.0.1:%d\"\n", e2eToken, tt.bot(t), closedPort(t))
+			if err := os.WriteFile(cfg, []byte(toml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			p := startInTmux(t, 110, 30, "--state", filepath.Join(dir, "state.db"), "-c", cfg)
+			p.waitFor("start", tt.atStart...)
+			s := p.waitFor("after the DOWN", append([]string{"▼ gone"}, tt.afterDwn...)...)
+			if tt.name != "ok" && strings.Contains(s, "telegram: ok") {
+				t.Errorf("ok while Telegram fails:\n%s", s)
+			}
+			p.keys("?")
+			p.waitFor("?", "ALERTS", tt.help)
+			p.keys("q")
+			p.waitFor("q", "downtime exited 0")
+		})
+	}
+}
+
+// demoClock is the monitor's clock in the demo wall's golden screen.
+type demoClock struct{ t *time.Time }
+
+func (c demoClock) Now() time.Time { return *c.t }
+
+// TestDemoWallGolden (issue 10 item 11): the first 50 s of the demo
+// wall at 80×24, drawn from the demo prober's script on a fixed clock:
+// db-02 down from the start, build-03 back after 45 s, kafka-03 back
+// from its first flap, ap-lab losing replies, vpn-sgp slow, DEMO in the
+// header, the scroll mark. Refresh with `go test . -run TestDemoWallGolden -update`.
+func TestDemoWallGolden(t *testing.T) {
+	cfg := &config.Config{Defaults: config.Default().Defaults}
+	roles, err := addDemoWall(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 11, 26, 21, 0, 0, 0, time.UTC)
+	now := start
+	demo := probe.NewDemo(1, func() time.Time { return now })
+	demo.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	demo.SetRoles(roles)
+	mon := monitor.New(demoClock{&now}, cfg.Hosts, nil)
+	events := ui.NewEvents()
+	for sec := range 50 {
+		now = start.Add(time.Duration(sec) * time.Second)
+		for i, h := range cfg.Hosts {
+			rtt, err := demo.Probe(context.Background(), h.Target, netip.Addr{})
+			if tr, ok := mon.Handle(probe.Result{ID: probe.HostID(i + 1), Seq: uint64(sec + 1), RTT: rtt, Err: err, At: now}); ok {
+				events.Transition(tr)
+			}
+		}
+	}
+	snap := mon.Snapshot()
+	down := 0
+	for _, v := range snap.Hosts {
+		if v.State == monitor.Down {
+			down++
+			if v.Name != "db-02" {
+				t.Errorf("%s is down after a minute; only db-02 should be", v.Name)
+			}
+		}
+	}
+	if len(snap.Hosts) != 40 || down != 1 {
+		t.Errorf("%d hosts, %d down; want 40 and 1", len(snap.Hosts), down)
+	}
+
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.Ascii)
+	for _, tt := range []struct {
+		name string
+		keys []string
+		want string
+	}{
+		{"wall", nil, "db-02"},
+		{"events", []string{"e"}, "EVENTS"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := ui.New(ui.Options{Now: func() time.Time { return now }, Renderer: r, Demo: true, Events: events})
+			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+			tm.Send(ui.SnapshotMsg(snap))
+			for _, k := range tt.keys {
+				tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
+			}
+			teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), tt.want) },
+				teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+			// The events come with the clock's tick, once a second.
+			if tt.name == "events" {
+				teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), "host up  build-03") },
+					teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+			}
+			tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+			final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+			golden.RequireEqual(t, []byte(final.View()))
+		})
+	}
+}
+
+// TestUIAlertStateFromOneStatus (issue 10 item 1): one Status call gives
+// the header its level, time and reasons and the help its recent alerts;
+// a healthy channel carries no stale reason.
+func TestUIAlertStateFromOneStatus(t *testing.T) {
+	since := time.Date(2026, 11, 26, 7, 5, 0, 0, time.UTC)
+	tests := []struct {
+		in   alert.Status
+		want ui.AlertLevel
+	}{
+		{alert.Status{Health: alert.HealthOff, State: alert.StateOff}, ui.AlertOff},
+		{alert.Status{Health: alert.HealthOK, State: alert.StateQueued, Queued: 2}, ui.AlertOK},
+		{alert.Status{Health: alert.HealthChecking, State: alert.StateOK}, ui.AlertChecking},
+		{alert.Status{Health: alert.HealthUnreachable, State: alert.StateFailing, Since: since, Queued: 3, Reason: "telegram: sendMessage: dial tcp: connection refused", Short: "connection refused"}, ui.AlertUnreachable},
+		{alert.Status{Health: alert.HealthFailing, State: alert.StateFailing, Since: since, Reason: "telegram: 502 Bad Gateway"}, ui.AlertFailing},
+		{alert.Status{Health: alert.HealthRefused, State: alert.StateFailing, Since: since, Reason: "telegram: 403 Forbidden: bot was kicked", Short: "bot removed from chat"}, ui.AlertRefused},
+	}
+	for _, tt := range tests {
+		got := uiAlertState(tt.in)
+		if got.Level != tt.want || got.Queued != tt.in.Queued {
+			t.Errorf("%+v: level %v queued %d, want %v %d", tt.in, got.Level, got.Queued, tt.want, tt.in.Queued)
+		}
+		failing := tt.want != ui.AlertOK && tt.want != ui.AlertOff && tt.want != ui.AlertChecking
+		if failing && (!got.Since.Equal(since) || strings.HasPrefix(got.Reason, "telegram: ") || got.Reason == "" || got.Short != tt.in.Short) {
+			t.Errorf("%+v: since %v reason %q short %q", tt.in, got.Since, got.Reason, got.Short)
+		}
+		if !failing && (got.Reason != "" || !got.Since.IsZero()) {
+			t.Errorf("%+v: a healthy channel with reason %q since %v", tt.in, got.Reason, got.Since)
+		}
+	}
+	in := alert.Status{Health: alert.HealthOK, Recent: []alert.Recent{
+		{Made: since, Text: "🔴 a (a.lan) is DOWN since 07:05", Delivery: alert.DeliveryFailed, Reason: "telegram: 400 Bad Request: chat not found", At: since},
+		{Made: since, Text: "🟢 a is UP after 00:00:10", Delivery: alert.DeliverySent, At: since},
+	}}
+	got := uiAlertState(in).Recent
+	if len(got) != 2 || got[0].Delivery != "failed" || !got[0].Down || got[0].Reason != "400 Bad Request: chat not found" || got[1].Delivery != "sent" || got[1].Down {
+		t.Errorf("recent: %+v", got)
 	}
 }

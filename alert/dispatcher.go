@@ -103,6 +103,7 @@ func New(o Options) (*Dispatcher, error) {
 	if err != nil {
 		return nil, err
 	}
+	out.setChecker(checkerOf(n))
 	d.out = out
 	d.plan = newPlanner(o.GroupWindow, o.Reminders)
 	if o.Location != nil {
@@ -146,8 +147,9 @@ func (d *Dispatcher) push(in input) {
 	}
 }
 
-// Status is the alert channel's state for the UI's header: off (no
-// Telegram), ok, queued N, or failing with the reason. Safe for concurrent
+// Status is the alert channel's state for the UI: off (no Telegram), ok,
+// queued N, or failing with the reason and what kind of failure (see
+// Health), and the last alerts with their delivery. Safe for concurrent
 // use; it never blocks on the network.
 func (d *Dispatcher) Status() Status { return d.out.status() }
 

@@ -27,8 +27,8 @@ const maxListed = 100
 // a handful of messages rather than a hundred.
 const compactAfter = 3
 
-// The texts of the alerts (README, Telegram alerts). Every name and
-// address is escaped: messages go out with parse_mode HTML.
+// The message texts are the README's (Telegram alerts). Every name and address is
+// escaped: messages go out with parse_mode HTML.
 
 // FormatOutage is monitor.FormatOutage, the one formatter of outage
 // lengths (HH:MM:SS, truncated to the second); kept for callers of the

@@ -54,6 +54,17 @@ type outbox struct {
 	sentN    uint64  // delivered since the start
 	attemptN uint64  // failed tries since the start, refusals included
 
+	// What the last request found, since when, in a few words; the last
+	// alerts made; each queued message's key (parallel to queue), which
+	// ties it to its entry in lastMade. See status.go.
+	health      Health
+	healthSince time.Time
+	short       string
+	lastMade    recentList
+	keys        []uint64
+	nextKey     uint64
+	check       func(context.Context) error // checks the bot (getMe); nil: cannot
+
 	// run's goroutine only:
 	recent   []time.Time         // when the last perMinute sends happened
 	prunedAt time.Time           // the last PruneOutbox
@@ -78,6 +89,11 @@ func newOutbox(st Store, n Notifier, clk Clock, log *slog.Logger, toLog bool, lo
 	if err != nil {
 		return nil, fmt.Errorf("read the alert outbox: %w", err)
 	}
+	if toLog {
+		o.health = HealthOff
+	} else {
+		o.health = HealthOK
+	}
 	if toLog && len(pending) > 0 {
 		// Made for Telegram by an earlier run: they stay in the outbox
 		// for a start with Telegram configured (a missing token file or
@@ -91,6 +107,9 @@ func newOutbox(st Store, n Notifier, clk Clock, log *slog.Logger, toLog bool, lo
 		return o, nil
 	}
 	o.queue = pending
+	for _, m := range pending {
+		o.lastMade.add(m, o.newKey())
+	}
 	return o, nil
 }
 
@@ -118,6 +137,7 @@ func (o *outbox) commit(msgs []Message, save []HostAlert, drop []string) {
 			m.ID = ids[i]
 		}
 		o.queue = append(o.queue, m)
+		o.lastMade.add(m, o.newKey())
 	}
 	o.last = msgs[len(msgs)-1]
 	o.mu.Unlock()
@@ -131,7 +151,8 @@ func (o *outbox) commit(msgs []Message, save []HostAlert, drop []string) {
 func (o *outbox) status() Status {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	s := Status{State: StateOK, Queued: len(o.queue), Failed: o.failed}
+	s := Status{State: StateOK, Queued: len(o.queue), Failed: o.failed,
+		Health: o.health, Since: o.healthSince, Short: o.short, Recent: o.lastMade.newestFirst()}
 	if o.last.Text != "" {
 		s.Last, _, _ = strings.Cut(plainText(o.last.Text), "\n")
 		s.LastAt = o.last.Made
@@ -155,10 +176,17 @@ func (o *outbox) run(ctx context.Context) {
 	for {
 		o.prune()
 		if _, ok := o.head(); !ok {
+			var recheck <-chan time.Time
+			if o.recheckDue() {
+				recheck = o.clock.After(recheckEvery)
+			}
 			select {
 			case <-ctx.Done():
 				return
 			case <-o.wake:
+				continue
+			case <-recheck:
+				o.recheck(ctx)
 				continue
 			}
 		}
@@ -189,7 +217,7 @@ func (o *outbox) run(ctx context.Context) {
 		case err == nil:
 			backoff = 0
 			next = now.Add(o.gap)
-			o.done(m, folded, now, "")
+			o.done(m, folded, now, nil)
 			o.noteSent(m, now)
 			if !o.toLog {
 				attrs := []any{"hosts", hostsAttr(m.Hosts), "kind", m.Kind}
@@ -235,7 +263,7 @@ func (o *outbox) run(ctx context.Context) {
 				attrs = append(attrs, "next_alert_in", wait.String(), "fix", refusalFix)
 			}
 			next = now.Add(wait)
-			o.done(m, folded, now, err.Error())
+			o.done(m, folded, now, err)
 			o.noteFailed(m, now, err, true)
 			o.log.Error("alert delivery failed", attrs...)
 
@@ -299,8 +327,12 @@ func (o *outbox) head() (Message, bool) {
 }
 
 // done takes the head off the queue, and the messages folded into it
-// (their queue indexes): sent when reason is "", failed else.
-func (o *outbox) done(m Message, folded []int, now time.Time, reason string) {
+// (their queue indexes): sent when sendErr is nil, failed else.
+func (o *outbox) done(m Message, folded []int, now time.Time, sendErr error) {
+	reason := ""
+	if sendErr != nil {
+		reason = sendErr.Error()
+	}
 	o.mu.Lock()
 	ids := []int64{m.ID}
 	for _, i := range folded {
@@ -325,10 +357,24 @@ func (o *outbox) done(m Message, folded []int, now time.Time, reason string) {
 	o.mu.Lock()
 	// Only run takes messages off the queue and commit only appends, so
 	// the indexes still hold.
+	delivery := DeliverySent
+	if sendErr != nil {
+		delivery = DeliveryFailed
+	}
 	for k := len(folded) - 1; k >= 0; k-- {
-		o.queue = slices.Delete(o.queue, folded[k], folded[k]+1)
+		i := folded[k]
+		o.queue = slices.Delete(o.queue, i, i+1)
+		if i < len(o.keys) {
+			o.lastMade.update(o.keys[i], delivery, now, reason)
+			o.keys = slices.Delete(o.keys, i, i+1)
+		}
 	}
 	o.queue = o.queue[1:]
+	if len(o.keys) > 0 {
+		o.lastMade.update(o.keys[0], delivery, now, reason)
+		o.keys = o.keys[1:]
+	}
+	o.setHealth(sendErr, now)
 	if reason == "" {
 		o.failing, o.retryAt = "", time.Time{}
 		if !o.toLog {
@@ -353,6 +399,10 @@ func (o *outbox) retry(m Message, now, next time.Time, err error, wait time.Dura
 	if len(o.queue) > 0 {
 		o.queue[0].Attempts++
 	}
+	if len(o.keys) > 0 {
+		o.lastMade.update(o.keys[0], DeliveryQueued, now, err.Error())
+	}
+	o.setHealth(err, now)
 	o.failing, o.retryAt = err.Error(), next
 	o.attemptN++
 	o.mu.Unlock()
@@ -423,3 +473,24 @@ func (n logNotifier) Send(_ context.Context, m Message) error {
 	n.log.Log(context.Background(), level, "alert", "kind", m.Kind, "hosts", hostsAttr(m.Hosts), "text", plainText(m.Text))
 	return nil
 }
+
+// newKey is the key of the next message queued.
+func (o *outbox) newKey() uint64 {
+	o.nextKey++
+	o.keys = append(o.keys, o.nextKey)
+	return o.nextKey
+}
+
+// recheck asks the bot whether the Bot API answers again.
+func (o *outbox) recheck(ctx context.Context) {
+	cctx, cancel := context.WithTimeout(ctx, recheckTimeout)
+	defer cancel()
+	err := o.check(cctx)
+	if ctx.Err() != nil {
+		return // shutting down
+	}
+	o.checked(err, o.clock.Now())
+}
+
+// recheckTimeout bounds one check of the bot while unreachable.
+const recheckTimeout = 15 * time.Second

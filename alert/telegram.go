@@ -190,6 +190,7 @@ type Chat struct {
 	ID    int64
 	Type  string // private, group, supergroup, channel
 	Title string // the group's title, or the person's name and @username
+	Last  int64  // when it last wrote: the newest of its updates' dates, Unix seconds
 }
 
 // Chats lists the chats in the bot's pending updates (getUpdates, which
@@ -206,7 +207,11 @@ func (t *Telegram) Chats(ctx context.Context) ([]Chat, error) {
 	}
 	var chats []Chat
 	seen := map[int64]bool{}
-	add := func(c *tgbotapi.Chat) {
+	last := map[int64]int64{}
+	add := func(c *tgbotapi.Chat, date int) {
+		if c != nil {
+			last[c.ID] = max(last[c.ID], int64(date))
+		}
 		if c == nil || seen[c.ID] {
 			return
 		}
@@ -223,14 +228,17 @@ func (t *Telegram) Chats(ctx context.Context) ([]Chat, error) {
 	for _, u := range updates {
 		for _, m := range []*tgbotapi.Message{u.Message, u.EditedMessage, u.ChannelPost, u.EditedChannelPost} {
 			if m != nil {
-				add(m.Chat)
+				add(m.Chat, max(m.Date, m.EditDate))
 			}
 		}
 		for _, cm := range []*tgbotapi.ChatMemberUpdated{u.MyChatMember, u.ChatMember} {
 			if cm != nil {
-				add(&cm.Chat)
+				add(&cm.Chat, cm.Date)
 			}
 		}
+	}
+	for i := range chats {
+		chats[i].Last = last[chats[i].ID]
 	}
 	return chats, nil
 }

@@ -166,7 +166,7 @@ func TestTelegramChatsAndMe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Chat{{4242, "private", "Ann @ann"}, {-1001234, "supergroup", "Ops <alerts>"}, {-1009, "channel", "Status"}}
+	want := []Chat{{4242, "private", "Ann @ann", 1}, {-1001234, "supergroup", "Ops <alerts>", 1}, {-1009, "channel", "Status", 1}} // the fake dates every update 1
 	if fmt.Sprint(chats) != fmt.Sprint(want) {
 		t.Errorf("Chats = %v, want %v", chats, want)
 	}

@@ -19,6 +19,7 @@ const (
 	OriginArgs                  // a positional target on the command line
 	OriginFile                  // a line of a -f target file
 	OriginRuntime               // added while running (UI "a" key), kept in the store
+	OriginDefault               // watched because no target was named anywhere (127.0.0.1, ::1)
 )
 
 // String names the origin for logs and messages: "config", "args", "file" or "runtime".
@@ -32,12 +33,16 @@ func (o Origin) String() string {
 		return "file"
 	case OriginRuntime:
 		return "runtime"
+	case OriginDefault:
+		return "default"
 	}
 	return "origin(" + strconv.Itoa(int(o)) + ")"
 }
 
-// from says where a host with this origin came from, for messages.
-func (o Origin) from() string {
+// Describe words where a host with this origin came from: "from the config
+// file", "watched by default (no target was given)". It is the one place
+// that words it: the UI, the log and errors call it.
+func (o Origin) Describe() string {
 	switch o {
 	case OriginConfig:
 		return "from the config file"
@@ -47,8 +52,33 @@ func (o Origin) from() string {
 		return "from a target file"
 	case OriginRuntime:
 		return "added at runtime"
+	case OriginDefault:
+		return "watched by default (no target was given)"
 	}
 	return "of " + o.String()
+}
+
+// Remedy says, after a host's name, where it is defined and how it stops
+// being watched: "lives in the config file PATH: remove it there". It
+// answers "d" on a host that only its origin can remove; configPath may be "".
+func (o Origin) Remedy(configPath string) string {
+	switch o {
+	case OriginConfig:
+		where := "the config file"
+		if configPath != "" {
+			where += " " + configPath
+		}
+		return "lives in " + where + ": remove it there"
+	case OriginArgs:
+		return "was given on the command line: drop it there"
+	case OriginFile:
+		return "comes from a target file (-f): remove it there"
+	case OriginRuntime:
+		return "was added at runtime: d removes it"
+	case OriginDefault:
+		return "is watched by default because no target was given: add a host (a, or name targets at start) and the defaults go at the next start"
+	}
+	return "is " + o.Describe() + " and cannot be removed here"
 }
 
 // Config is the whole resolved configuration.
@@ -62,10 +92,12 @@ type Config struct {
 	Alerts      Alerts
 	Metrics     Metrics
 	Heartbeat   Heartbeat
+	History     History
 	Hosts       []Host // in the order they were given: config, args, files
 
-	src           string // the file's text, rescanned for line numbers when an error needs one
-	tokenInConfig bool   // Telegram.Token came from the token key of this file
+	src            string // the file's text, rescanned for line numbers when an error needs one
+	tokenInConfig  bool   // Telegram.Token came from the token key of this file
+	envTokenUnused bool   // DOWNTIME_TELEGRAM_TOKEN was set too, and the file's token came first
 }
 
 // Defaults apply to every host that does not override them.
@@ -77,8 +109,9 @@ type Defaults struct {
 	Reminders []time.Duration // default 10m, 30m, 1h; empty means none
 }
 
-// Telegram is the [telegram] section; Token is resolved from token,
-// token_file or DOWNTIME_TELEGRAM_TOKEN.
+// Telegram is the [telegram] section; Token is resolved from, in this
+// order: token or token_file in the file (both set is an error), then
+// DOWNTIME_TELEGRAM_TOKEN.
 type Telegram struct {
 	Token     string
 	TokenFile string

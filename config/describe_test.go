@@ -25,6 +25,7 @@ name    = "db1"
 address = "tcp://198.18.0.7:5432"
 parent  = "uplink"
 timeout = "500ms"
+reminders = ["1m", "5m"]
 `, nil)
 	c, err := load(path, noEnv)
 	if err != nil {
@@ -35,12 +36,13 @@ timeout = "500ms"
 		t.Fatal(err)
 	}
 	got := b.String()
-	want := `NAME    ADDRESS                KIND  INTERVAL  TIMEOUT  DOWN_AFTER  UP_AFTER  PARENT
-uplink  198.18.0.254           icmp  1s        1s       3           1         -
-db1     tcp://198.18.0.7:5432  tcp   1s        500ms    3           1         uplink
+	want := `NAME    ADDRESS                KIND  INTERVAL  TIMEOUT  DOWN_AFTER  UP_AFTER  PARENT  REMINDERS
+uplink  198.18.0.254           icmp  1s        1s       3           1         -       10m,30m,1h
+db1     tcp://198.18.0.7:5432  tcp   1s        500ms    3           1         uplink  1m,5m
 
 2 hosts (1 icmp, 1 tcp)
 telegram: on, chat_id -100123
+token: from token in ` + path + `
 reminders: 10m 30m 1h, group window 5s
 metrics: off
 heartbeat: every 1m to https://hc.example/…
@@ -109,6 +111,53 @@ func TestTokenFileWorldReadable(t *testing.T) {
 			want := map[string]string{"config": path, "token": tok, "": ""}[tt.wantFile]
 			if got != want || bad != tt.wantBad {
 				t.Errorf("got %q, %v; want %q, %v", got, bad, want, tt.wantBad)
+			}
+		})
+	}
+}
+
+// TestTokenSourceSaysWhichWon: issue 10 item 10, "token beats the
+// environment, with no message": one order (the file's token or token_file,
+// then DOWNTIME_TELEGRAM_TOKEN), and when both hold a token, the one used
+// is said.
+func TestTokenSourceSaysWhichWon(t *testing.T) {
+	tests := []struct {
+		name, text, env string
+		token           string
+		source          string // %s: the config file's path, %d: its directory
+		conflict        bool
+	}{
+		{"token and environment", "[telegram]\ntoken = \"1:file\"\n", "2:env", "1:file",
+			"from token in %s (DOWNTIME_TELEGRAM_TOKEN is also set and is not used: the config file comes first)", true},
+		{"token_file and environment", "[telegram]\ntoken_file = \"tok\"\n", "2:env", "3:tokfile",
+			"from token_file %d/tok (DOWNTIME_TELEGRAM_TOKEN is also set and is not used: the config file comes first)", true},
+		{"token only", "[telegram]\ntoken = \"1:file\"\n", "", "1:file", "from token in %s", false},
+		{"environment only", "[telegram]\nchat_id = \"42\"\n", "2:env", "2:env", "from DOWNTIME_TELEGRAM_TOKEN", false},
+		{"none", "", "", "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeConfig(t, tt.text, map[string]string{"tok": "3:tokfile\n"})
+			c, err := load(path, func(k string) string {
+				if k == EnvToken {
+					return tt.env
+				}
+				return ""
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := strings.NewReplacer("%s", path, "%d", filepath.Dir(path)).Replace(tt.source)
+			if c.Telegram.Token != tt.token || c.TokenSource() != want || c.TokenConflict() != tt.conflict {
+				t.Errorf("token %q, source %q, conflict %v; want %q, %q, %v",
+					c.Telegram.Token, c.TokenSource(), c.TokenConflict(), tt.token, want, tt.conflict)
+			}
+			var b strings.Builder
+			if err := c.Describe(&b); err != nil {
+				t.Fatal(err)
+			}
+			if want != "" && !strings.Contains(b.String(), "token: "+want+"\n") {
+				t.Errorf("check-config does not say where the token came from:\n%s", b.String())
 			}
 		})
 	}

@@ -20,6 +20,7 @@ func (c *Config) Validate() error {
 
 func (c *Config) checkHosts() error {
 	byName := make(map[string]int, len(c.Hosts))
+	byTarget := make(map[probe.Target]int, len(c.Hosts))
 	for i := range c.Hosts {
 		h := &c.Hosts[i]
 		if err := c.checkHost(h); err != nil {
@@ -29,6 +30,10 @@ func (c *Config) checkHosts() error {
 			return c.duplicate(&c.Hosts[j], h)
 		}
 		byName[h.Name] = i
+		if j, dup := byTarget[h.Target]; dup {
+			return c.sameTarget(&c.Hosts[j], h)
+		}
+		byTarget[h.Target] = i
 	}
 	for i := range c.Hosts {
 		h := &c.Hosts[i]
@@ -114,10 +119,24 @@ func (c *Config) duplicate(first, second *Host) error {
 			cfg, other = second, first
 		}
 		return c.hostErr(cfg, "name", "the name is also used by a host %s (%s) (remove one of them, or give the [[host]] another name)",
-			other.Origin.from(), other.Address)
+			other.Origin.Describe(), other.Address)
 	}
 	return &Error{Msg: fmt.Sprintf("host %q is given twice: %s (%s) and %s (%s)",
-		first.Name, first.Origin.from(), first.Address, second.Origin.from(), second.Address)}
+		first.Name, first.Origin.Describe(), first.Address, second.Origin.Describe(), second.Address)}
+}
+
+// sameTarget reports two hosts that watch one target. The rule for one
+// address defined twice: when a [[host]] table is one of the two, it is an
+// error naming both places, since the two may differ in name, parent or
+// timing and only one can be right; plain targets (arguments, -f lines,
+// networks) that repeat each other are the same host and merge (AddTargets).
+func (c *Config) sameTarget(first, second *Host) error {
+	where := first.Origin.Describe()
+	if first.fileIndex > 0 {
+		where = "line " + strconv.Itoa(c.hostLine(first, "address"))
+	}
+	return c.hostErr(second, "address", "%s is also the address of host %q (%s): one address is watched by one host (remove one of them, or merge their settings)",
+		second.Target, first.Name, where)
 }
 
 // hostErr makes an *Error about key of h, with the file and line when h is
@@ -127,7 +146,7 @@ func (c *Config) hostErr(h *Host, key, format string, args ...any) *Error {
 	if h.fileIndex > 0 {
 		e.File, e.Line = c.Path, c.hostLine(h, key)
 	} else {
-		e.Msg = fmt.Sprintf("host %q (%s): ", h.Name, h.Origin.from()) + fmt.Sprintf(format, args...)
+		e.Msg = fmt.Sprintf("host %q (%s): ", h.Name, h.Origin.Describe()) + fmt.Sprintf(format, args...)
 	}
 	return e
 }
@@ -155,8 +174,7 @@ func (c *Config) hostLine(h *Host, key string) int {
 // that host also came from arguments, a target file or the runtime list: the
 // same address given twice is harmless, and networks given as targets may
 // overlap. When it is a [[host]] of the config file it is an error naming
-// both, since the two would differ in name, parent or timing and only one
-// can be right.
+// both, as for two [[host]] tables with one address (see sameTarget).
 func (c *Config) AddTargets(targets []string, origin Origin, source string) error {
 	byName := make(map[string]int, len(c.Hosts)+len(targets))
 	byTarget := make(map[probe.Target]int, len(c.Hosts)+len(targets))
@@ -185,8 +203,12 @@ func (c *Config) AddTargets(targets []string, origin Origin, source string) erro
 					if n := c.hostLine(h, "address"); n > 0 {
 						at += ", line " + strconv.Itoa(n)
 					}
-					return &Error{File: source, Msg: fmt.Sprintf("target %q is also [[host]] %q (%s) with address %q; remove one of them",
-						name, h.Name, at, h.Address)}
+					fix := "remove one of them"
+					if len(ts) > 1 {
+						fix = fmt.Sprintf("network %s includes it: narrow the network, or remove the [[host]]", strings.TrimSpace(s))
+					}
+					return &Error{File: source, Msg: fmt.Sprintf("target %q is also [[host]] %q (%s) with address %q: one address is watched by one host (%s)",
+						name, h.Name, at, h.Address, fix)}
 				}
 				continue
 			}

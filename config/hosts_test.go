@@ -90,6 +90,56 @@ func TestAddTargetsConflicts(t *testing.T) {
 	}
 }
 
+// TestOneAddressOneHost: issue 10 item 10, "a CIDR that overlaps a config
+// host is fatal while two [[host]] with one address pass silently": one
+// rule, an error naming both places, whichever way the address came twice;
+// plain targets that repeat each other still merge.
+func TestOneAddressOneHost(t *testing.T) {
+	tests := []struct {
+		name, text string
+		targets    []string
+		want       []string // "" : no error
+	}{
+		{"two [[host]] with one address",
+			"[[host]]\nname = \"a\"\naddress = \"198.18.0.1\"\n\n[[host]]\nname = \"b\"\naddress = \"198.18.0.1\"\n", nil,
+			[]string{"hosts.toml: line 7: ", `host "b": 198.18.0.1 is also the address of host "a" (line 3)`, "one address is watched by one host", "remove one of them"}},
+		{"two [[host]] with one address, spelled differently",
+			"[[host]]\nname = \"a\"\naddress = \"tcp://[::ffff:198.18.0.1]:22\"\n\n[[host]]\nname = \"b\"\naddress = \"tcp://198.18.0.1:22\"\n", nil,
+			[]string{"line 7: ", `host "b": tcp://198.18.0.1:22 is also the address of host "a" (line 3)`}},
+		{"a network that includes a [[host]]",
+			"[[host]]\nname = \"a\"\naddress = \"198.18.0.1\"\n", []string{"198.18.0.0/30"},
+			[]string{"command line: ", `target "198.18.0.1" is also [[host]] "a"`, "hosts.toml, line 3", "one address is watched by one host", "network 198.18.0.0/30 includes it"}},
+		{"an argument that is a [[host]]",
+			"[[host]]\nname = \"a\"\naddress = \"198.18.0.1\"\n", []string{"198.18.0.1"},
+			[]string{"command line: ", `target "198.18.0.1" is also [[host]] "a"`, "one address is watched by one host", "remove one of them"}},
+		{"overlapping networks merge", "", []string{"198.18.0.0/30", "198.18.0.0/29", "198.18.0.2"}, nil},
+		{"one address as ICMP and as TCP", "[[host]]\nname = \"a\"\naddress = \"198.18.0.1\"\n[[host]]\nname = \"a-ssh\"\naddress = \"tcp://198.18.0.1:22\"\n", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(writeConfig(t, tt.text, nil))
+			if err == nil {
+				err = c.AddTargets(tt.targets, OriginArgs, "command line")
+			}
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("error %v, want none", err)
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %v, want an *Error", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%s", w, err)
+				}
+			}
+		})
+	}
+}
+
 func TestValidate(t *testing.T) {
 	c := loadText(t, "[[host]]\nname = \"core-sw1\"\naddress = \"198.18.0.1\"\n")
 	if err := c.AddTargets([]string{"198.18.0.2"}, OriginArgs, "command line"); err != nil {

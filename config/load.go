@@ -36,6 +36,7 @@ func Default() *Config {
 		Chat:      Chat{Commands: true},
 		Alerts:    Alerts{GroupWindow: 5 * time.Second},
 		Heartbeat: Heartbeat{Interval: time.Minute},
+		History:   DefaultHistory,
 	}
 }
 
@@ -50,6 +51,7 @@ type (
 		Alerts    rawAlerts    `toml:"alerts"`
 		Metrics   rawMetrics   `toml:"metrics"`
 		Heartbeat rawHeartbeat `toml:"heartbeat"`
+		History   rawHistory   `toml:"history"`
 		Host      []rawHost    `toml:"host"`
 
 		Maintenance []rawMaintenance `toml:"maintenance"` // maintenance.go
@@ -100,6 +102,7 @@ var sections = []struct {
 	{"alerts", tomlKeys(reflect.TypeFor[rawAlerts]())},
 	{"metrics", tomlKeys(reflect.TypeFor[rawMetrics]())},
 	{"heartbeat", tomlKeys(reflect.TypeFor[rawHeartbeat]())},
+	{"history", tomlKeys(reflect.TypeFor[rawHistory]())},
 	{"host", tomlKeys(reflect.TypeFor[rawHost]())},
 	{"maintenance", tomlKeys(reflect.TypeFor[rawMaintenance]())},
 }
@@ -174,6 +177,9 @@ func load(path string, getenv func(string) string) (*Config, error) {
 		return nil, err
 	}
 	if err := l.heartbeat(raw.Heartbeat, c); err != nil {
+		return nil, err
+	}
+	if err := l.history(raw.History, c); err != nil {
 		return nil, err
 	}
 	c.Hosts = make([]Host, 0, len(raw.Host))

@@ -671,10 +671,39 @@ func TestSuggest(t *testing.T) {
 }
 
 func TestOriginString(t *testing.T) {
-	for o, want := range map[Origin]string{OriginConfig: "config", OriginArgs: "args", OriginFile: "file", OriginRuntime: "runtime", 9: "origin(9)"} {
+	for o, want := range map[Origin]string{OriginConfig: "config", OriginArgs: "args", OriginFile: "file", OriginRuntime: "runtime", OriginDefault: "default", 9: "origin(9)"} {
 		if o.String() != want {
 			t.Errorf("%d.String() = %q, want %q", o, o.String(), want)
 		}
+	}
+}
+
+// TestOriginWording: one method words where a host comes from (issue 11,
+// one fact, one place); a default host is not "from the command line"
+// (issue 10 item 10).
+func TestOriginWording(t *testing.T) {
+	tests := []struct {
+		o                Origin
+		describe, remedy string
+	}{
+		{OriginConfig, "from the config file", "lives in the config file /etc/downtime.toml: remove it there"},
+		{OriginArgs, "from the command line", "was given on the command line: drop it there"},
+		{OriginFile, "from a target file", "comes from a target file (-f): remove it there"},
+		{OriginRuntime, "added at runtime", "was added at runtime: d removes it"},
+		{OriginDefault, "watched by default (no target was given)",
+			"is watched by default because no target was given: add a host (a, or name targets at start) and the defaults go at the next start"},
+		{9, "of origin(9)", "is of origin(9) and cannot be removed here"},
+	}
+	for _, tt := range tests {
+		if got := tt.o.Describe(); got != tt.describe {
+			t.Errorf("%v.Describe() = %q, want %q", tt.o, got, tt.describe)
+		}
+		if got := tt.o.Remedy("/etc/downtime.toml"); got != tt.remedy {
+			t.Errorf("%v.Remedy() = %q, want %q", tt.o, got, tt.remedy)
+		}
+	}
+	if got := OriginConfig.Remedy(""); got != "lives in the config file: remove it there" {
+		t.Errorf("Remedy without a path = %q", got)
 	}
 }
 

@@ -292,6 +292,7 @@ func (l *loader) telegram(r rawTelegram, c *Config, getenv func(string) string) 
 	default:
 		c.Telegram.Token = strings.TrimSpace(getenv(EnvToken))
 	}
+	c.envTokenUnused = (token != "" || tokenFile != "") && strings.TrimSpace(getenv(EnvToken)) != ""
 
 	switch x := r.ChatID.(type) {
 	case nil:

@@ -3,6 +3,7 @@ package monitor
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"downtime/config"
@@ -61,6 +62,8 @@ type host struct {
 	upSince   time.Time // while paused: when the host came up, if it was UP when paused
 	pausedAt  time.Time
 	view      *HostView // last published view; never modified after publication
+	named     bool      // the target is a DNS name, so resolved is worth showing
+	resolved  netip.Addr
 }
 
 // New builds a monitor for hosts, restoring what the store kept of them in
@@ -104,6 +107,8 @@ func (m *Monitor) SetStore(s Store, onErr func(error)) {
 func (m *Monitor) insert(hc config.Host, now time.Time) *host {
 	m.lastID++
 	h := &host{id: m.lastID, cfg: hc, state: Pending, since: now, dirty: true}
+	_, literal := hc.Target.Literal()
+	h.named = !literal
 	m.hosts = append(m.hosts, h)
 	m.byID = append(m.byID, h) // at index h.id: IDs count up from 1 with no gap
 	if _, dup := m.byName[hc.Name]; !dup {
@@ -167,6 +172,9 @@ func (m *Monitor) Handle(r probe.Result) (Transition, bool) {
 	}
 	m.touch(h)
 	h.counters.record(r)
+	if h.named && r.Addr.IsValid() {
+		h.resolved = r.Addr
+	}
 	if r.Err == nil {
 		h.samples.push(SampleOf(r.RTT))
 		h.lastErr = ""
@@ -259,7 +267,7 @@ func (m *Monitor) goUp(h *host) (Transition, bool) {
 // notice is the Notice n about h's open outage (see Notice for From and To).
 func (h *host) notice(n Notice, from State, at time.Time) Transition {
 	t := Transition{
-		ID: h.id, Host: h.cfg.Name, Address: h.cfg.Address, Parent: h.cfg.Parent,
+		ID: h.id, Host: h.cfg.Name, Address: h.cfg.Address, Resolved: h.resolved, Parent: h.cfg.Parent,
 		From: from, To: Paused, At: at, DownSince: h.downSince, Notice: n,
 	}
 	if n == NoticeResumed {
@@ -275,7 +283,7 @@ func (h *host) hasOutage() bool {
 
 func (h *host) transition(to State, at time.Time) Transition {
 	return Transition{
-		ID: h.id, Host: h.cfg.Name, Address: h.cfg.Address, Parent: h.cfg.Parent,
+		ID: h.id, Host: h.cfg.Name, Address: h.cfg.Address, Resolved: h.resolved, Parent: h.cfg.Parent,
 		From: h.state, To: to, At: at,
 	}
 }
@@ -438,15 +446,7 @@ func (m *Monitor) remove(id probe.HostID) (bool, error) {
 }
 
 func whereDefined(o config.Origin) string {
-	switch o {
-	case config.OriginConfig:
-		return "it is defined in the config file; remove it there"
-	case config.OriginArgs:
-		return "it was given on the command line; drop it there"
-	case config.OriginFile:
-		return "it comes from a target file (-f); remove it there"
-	}
-	return "it was not added at runtime"
+	return "it " + o.Remedy("")
 }
 
 // Lookup finds a host's ID by name.
@@ -508,6 +508,7 @@ func (h *host) buildView() *HostView {
 
 		Counters: h.counters,
 	}
+	v.Resolved = h.resolved
 	switch h.state {
 	case Down:
 		v.DownSince = h.downSince

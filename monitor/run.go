@@ -24,6 +24,11 @@ type RunnerOptions struct {
 	Ticks <-chan time.Time
 	// TransitionBuffer is the capacity of Transitions() (default 4096).
 	TransitionBuffer int
+	// OnResult, when set, sees every result the monitor takes (none for
+	// paused or removed hosts) with the host's name and interval, in Run's
+	// goroutine, before the monitor does. It must return at once: the
+	// history aggregator hands its work on through a bounded channel.
+	OnResult func(name string, interval time.Duration, r probe.Result)
 }
 
 // Runner owns a Monitor in one goroutine (Run): it feeds it probe results,
@@ -174,6 +179,11 @@ const resultBurst = 256
 // handle feeds one result to the monitor and delivers the transition it
 // makes, if any; false means ctx ended while waiting to deliver it.
 func (r *Runner) handle(ctx context.Context, res probe.Result) bool {
+	if r.opts.OnResult != nil {
+		if h := r.m.lookup(res.ID); h != nil && h.state != Paused {
+			r.opts.OnResult(h.cfg.Name, h.cfg.Interval, res)
+		}
+	}
 	if t, ok := r.m.Handle(res); ok {
 		return r.emit(ctx, t)
 	}

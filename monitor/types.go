@@ -5,6 +5,7 @@ package monitor
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"time"
 
 	"downtime/config"
@@ -55,6 +56,7 @@ type Transition struct {
 	ID        probe.HostID
 	Host      string // name
 	Address   string
+	Resolved  netip.Addr // what a DNS name last resolved to; zero for IP targets and before the first probe
 	Parent    string
 	From, To  State
 	At        time.Time // when the change was decided (wall clock, like every instant here)
@@ -173,6 +175,8 @@ type HostView struct {
 	Parent  string
 	Origin  config.Origin
 
+	Resolved netip.Addr // what a DNS name last resolved to; zero for IP targets and before the first probe
+
 	State     State
 	Since     time.Time // when the current state began (for Down, DownSince)
 	DownSince time.Time // start of the current outage, its first lost probe (zero unless Down)
@@ -189,6 +193,20 @@ type HostView struct {
 	// Counters are running totals over every probe since the host was
 	// added in this process (see counters.go), for metrics.
 	Counters Counters
+}
+
+// ShownAddress is the address as the user wrote it and, for a DNS name,
+// what it resolved to: "web01.example → 198.18.0.5".
+func (v *HostView) ShownAddress() string { return showAddress(v.Address, v.Resolved) }
+
+// ShownAddress is HostView.ShownAddress for a transition.
+func (t Transition) ShownAddress() string { return showAddress(t.Address, t.Resolved) }
+
+func showAddress(address string, resolved netip.Addr) string {
+	if !resolved.IsValid() {
+		return address
+	}
+	return address + " → " + resolved.String()
 }
 
 // SampleWindow is how many recent samples a host keeps.

@@ -16,8 +16,10 @@ import (
 // the seed, the target and the injected clock, so tests can predict it.
 // It keeps no per-target state and is safe for concurrent use.
 type DemoProber struct {
-	seed uint64
-	now  func() time.Time
+	seed  uint64
+	now   func() time.Time
+	start time.Time           // the run's start, for the roles' scripts
+	roles map[string]DemoRole // by Target.String(); read-only once probing
 
 	// Sleep waits d or until ctx ends, returning ctx.Err() in that case.
 	// Tests replace it so that simulated round trips take no real time; set
@@ -33,8 +35,41 @@ func NewDemo(seed int64, now func() time.Time) *DemoProber {
 	if now == nil {
 		now = time.Now
 	}
-	return &DemoProber{seed: demoMix64(uint64(seed)), now: now, Sleep: demoSleep}
+	return &DemoProber{seed: demoMix64(uint64(seed)), now: now, start: now(), Sleep: demoSleep}
 }
+
+// DemoRole scripts one demo target from the start of the run, so that the
+// first minute of --demo shows every kind of row: one host down with its
+// timer ticking, one flapping, one lossy, one slow, one recovering.
+type DemoRole uint8
+
+// The demo roles.
+const (
+	DemoRandom     DemoRole = iota // the hashed personality, outages and all (a target the user named)
+	DemoSteady                     // a LAN host: under 2 ms, little loss, no outages
+	DemoFar                        // a WAN host: 15–90 ms, little loss, no outages
+	DemoDown                       // down from the start of the run
+	DemoFlapping                   // down demoFlapDown of every demoFlapCycle, the first time demoFlapFirst in
+	DemoLossy                      // loses demoLossyShare of its replies
+	DemoSlow                       // far away: about 200 ms, and now and then a reply several times slower
+	DemoRecovering                 // down from the start, up for good after demoRecoverAfter
+)
+
+// The roles' scripts.
+const (
+	demoFlapCycle    = 40 * time.Second
+	demoFlapDown     = 10 * time.Second
+	demoFlapFirst    = 15 * time.Second
+	demoLossyShare   = 0.12 // three in a row (DOWN) about once in ten minutes
+	demoSlowBase     = 180 * time.Millisecond
+	demoSlowSpike    = 0.04 // share of a slow host's replies that take demoSlowSpikeX as long
+	demoSlowSpikeX   = 3.5
+	demoRecoverAfter = 45 * time.Second
+)
+
+// SetRoles scripts the targets named in roles (by Target.String()); the
+// others keep DemoRandom. Call it before the first Probe.
+func (d *DemoProber) SetRoles(roles map[string]DemoRole) { d.roles = roles }
 
 // errDemoUnreachable is the failure of a probe sent during a simulated outage.
 var errDemoUnreachable = errors.New("demo: host unreachable")
@@ -61,6 +96,9 @@ func (d *DemoProber) Probe(ctx context.Context, t Target, _ netip.Addr) (time.Du
 	r := h.rand(demoTagProbe, uint64(at.UnixNano()))
 	lost := r.float() < h.loss
 	rtt := h.rtt(at, &r)
+	if h.role == DemoSlow && r.float() < demoSlowSpike {
+		rtt = time.Duration(float64(rtt) * demoSlowSpikeX)
+	}
 
 	switch {
 	case h.downAt(at):
@@ -139,6 +177,8 @@ type demoHost struct {
 	loss        float64       // chance that one reply is lost
 	cycle       time.Duration // outage cycle; 0 means the host never goes down
 	cyclePhase  time.Duration // so flaky hosts do not cycle in step
+	role        DemoRole
+	start       time.Time // the run's start
 }
 
 // host derives t's personality; it is cheap enough to redo on every probe,
@@ -170,6 +210,27 @@ func (d *DemoProber) host(t Target) demoHost {
 		h.cycle = r.duration(demoCycleMin, demoCycleMax)
 		h.cyclePhase = r.duration(0, h.cycle)
 	}
+	h.role, h.start = d.roles[t.String()], d.start
+	if h.role != DemoRandom {
+		h.cycle = 0 // a scripted host goes down only as its script says
+	}
+	switch h.role {
+	case DemoRandom:
+	case DemoSlow:
+		h.base, h.jitter, h.loss = demoSlowBase, demoSlowBase/8, 0.005
+	default: // a LAN host, or a WAN one, with little loss unless lossy
+		lo, hi := 200*time.Microsecond, 2*time.Millisecond
+		if h.role == DemoFar {
+			lo, hi = 15*time.Millisecond, 90*time.Millisecond
+		}
+		r := h.rand(demoTagPersonality, 1)
+		h.base = r.duration(lo, hi)
+		h.jitter = time.Duration(float64(h.base) * r.between(0.02, 0.2))
+		h.loss = min(h.loss, 0.005)
+		if h.role == DemoLossy {
+			h.loss = demoLossyShare
+		}
+	}
 	return h
 }
 
@@ -185,6 +246,16 @@ func (h *demoHost) rtt(at time.Time, r *demoRand) time.Duration {
 
 // downAt reports whether the host is in an outage at the given moment.
 func (h *demoHost) downAt(at time.Time) bool {
+	since := at.Sub(h.start)
+	switch h.role {
+	case DemoDown:
+		return true
+	case DemoRecovering:
+		return since < demoRecoverAfter
+	case DemoFlapping:
+		off := (since - demoFlapFirst) % demoFlapCycle
+		return since >= demoFlapFirst && off < demoFlapDown
+	}
 	if h.cycle == 0 {
 		return false
 	}

@@ -109,18 +109,12 @@ type pending struct {
 	addr  netip.Addr
 }
 
-// batchWindow is how far ahead of its time the scheduler sends a probe: one
-// wake-up sends every probe due within min(batchWindow, interval/20), so
-// the scheduler wakes at most ~20 times a second, whatever the host count
-// (at 4,000 hosts, 200 probes every 50 ms: spread out, never the whole
-// interval at once). A wake-up costs the Go runtime some tens of
-// microseconds of thread switching; woken per probe and per reply, as the
-// engine was, that cost twice the CPU of the probing itself at 4,000 hosts
-// (README, "Performance"). It is also how long the reader rests after a
-// read. Neither costs accuracy: an RTT ends at the kernel's receive
-// timestamp, not when the reply is read, and the scheduler reads the
-// sockets before it gives up on any probe, so a reply that came in time is
-// never counted lost however late it is read.
+// batchWindow bounds how early the scheduler sends a probe: one wake-up
+// sends every probe due within min(batchWindow, interval/20), so it wakes
+// at most ~20 times a second whatever the host count; the reader rests as
+// long after a read. Accuracy is not traded: an RTT ends at the kernel's
+// receive timestamp, and no probe is given up before the sockets are read.
+// Why wake-ups are worth bounding: README, "Performance" (few wake-ups).
 const batchWindow = 50 * time.Millisecond
 
 // sendAhead is how early a probe of spec may go in a batch (see
@@ -540,13 +534,6 @@ func (e *Engine) sendSync(spec Spec, seq uint64, addr netip.Addr, at time.Time) 
 	}()
 }
 
-// expire reports probe seq of s as timed out unless its reply came.
-func (e *Engine) expire(s *slot, seq uint64) {
-	for _, res := range e.expireAll([]deadline{{s: s, seq: seq}}, nil) {
-		e.emit(res)
-	}
-}
-
 // expireAll turns the probes whose deadline passed and whose reply has not
 // come into timeouts, appended to buf for the caller to send (as matchAll).
 func (e *Engine) expireAll(ds []deadline, buf []Result) []Result {
@@ -670,14 +657,6 @@ func (e *Engine) collectRead(rd *replyReader, buf []Result) []Result {
 		rd.replies = rd.replies[:0]
 	}
 	return buf
-}
-
-// match turns a decoded reply into a Result when it answers a probe we are
-// waiting for (see matchAll).
-func (e *Engine) match(r reply) {
-	for _, res := range e.matchAll([]reply{r}, nil) {
-		e.emit(res)
-	}
 }
 
 // matchAll turns decoded replies into Results for those that answer a probe

@@ -96,6 +96,56 @@ CREATE TABLE acks (
 ) STRICT;
 `,
 	},
+	{
+		name: "history: minutes and hours of latency and loss",
+		sql: `
+-- Hosts by number: a name per block would cost more than the block.
+CREATE TABLE history_hosts (
+	id   INTEGER PRIMARY KEY,
+	name TEXT NOT NULL UNIQUE
+) STRICT;
+
+-- The hours being filled: one host's minutes of one hour, appendable
+-- (history.EncodeAppendable), so a minute is stored without reading the
+-- row back. Maintain moves each ended hour to history_minutes, packed.
+CREATE TABLE history_open (
+	hour INTEGER NOT NULL,            -- unix seconds / 3600
+	host INTEGER NOT NULL,            -- history_hosts.id
+	data BLOB NOT NULL,
+	PRIMARY KEY (hour, host)
+) STRICT, WITHOUT ROWID;
+-- For one host's reads (the detail view): appending a minute leaves it alone.
+CREATE INDEX history_open_host ON history_open (host, hour);
+
+-- One host's minutes of one ended hour, packed (history.Codec). Keyed by
+-- time first and written once, in order, so pages fill up and pruning frees
+-- whole pages at the table's start.
+CREATE TABLE history_minutes (
+	hour INTEGER NOT NULL,
+	host INTEGER NOT NULL,
+	data BLOB NOT NULL,
+	PRIMARY KEY (hour, host)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX history_minutes_host ON history_minutes (host, hour);
+
+-- The hosts and days with minutes not yet in history_hours. Apart, so that
+-- rolling a day up does not rewrite every page of its minutes.
+CREATE TABLE history_unrolled (
+	day  INTEGER NOT NULL,            -- unix seconds / 86400
+	host INTEGER NOT NULL,
+	PRIMARY KEY (day, host)
+) STRICT, WITHOUT ROWID;
+
+-- One host's hours of one ended day, packed the same way, written once.
+CREATE TABLE history_hours (
+	day  INTEGER NOT NULL,            -- unix seconds / 86400
+	host INTEGER NOT NULL,
+	data BLOB NOT NULL,
+	PRIMARY KEY (day, host)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX history_hours_host ON history_hours (host, day);
+`,
+	},
 }
 
 // migrate applies the migrations the file has not seen, all in one

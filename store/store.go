@@ -48,6 +48,11 @@ type Store struct {
 	db   *sql.DB
 	path string      // as the caller gave it, for messages
 	file os.FileInfo // the file opened, to notice it deleted or replaced
+	// readOnly: opened by OpenReadOnly; Close does not checkpoint.
+	readOnly bool
+	// histIDs caches history_hosts (history.go).
+	histMu  sync.Mutex
+	histIDs map[string]int64
 
 	closeOnce sync.Once
 	closeErr  error
@@ -304,7 +309,10 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		// TRUNCATE leaves a zero-length -wal: the state is one file that
 		// can be copied on its own.
-		_, ckErr := s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		var ckErr error
+		if !s.readOnly {
+			_, ckErr = s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		}
 		if ckErr != nil {
 			ckErr = fmt.Errorf("checkpoint state file %s: %w", s.path, ckErr)
 		}

@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"downtime/config"
+	"downtime/history"
 	"downtime/monitor"
 	"downtime/probe"
 	"downtime/store"
@@ -31,7 +32,7 @@ var _ Commands = (*monitor.Runner)(nil)
 // tea.Cmd. *store.Store implements it.
 type History interface {
 	Outages(host string, since time.Time) ([]store.Outage, error)
-	Uptime(host string, from, to time.Time) (float64, error)
+	HistorySlots(host string, from, to time.Time) ([]history.Slot, error)
 }
 
 var _ History = (*store.Store)(nil)
@@ -41,23 +42,29 @@ type AlertLevel uint8
 
 // The alert channel's states.
 const (
-	AlertOff     AlertLevel = iota // no channel configured
-	AlertOK                        // delivering; Queued > 0 while messages wait their turn
-	AlertFailing                   // the last delivery failed; Reason says why
+	AlertOff         AlertLevel = iota // no channel configured
+	AlertOK                            // delivering; Queued > 0 while messages wait their turn
+	AlertFailing                       // the last delivery failed and is retried (5xx, 429); Reason says why
+	AlertUnreachable                   // the Bot API does not answer (network, DNS, timeout)
+	AlertRefused                       // refused for good (bad token, bot removed, chat not found)
+	AlertChecking                      // not yet known: the start-up check is on its way
 )
 
 // AlertState is what the header says about alerts: "telegram: ok",
-// "telegram: 3 queued", "telegram: failing: <reason>" or "telegram: off".
+// "telegram: 3 queued", "telegram: unreachable since 07:05 (3 queued)",
+// "telegram: refused: bot removed from chat" or "telegram: off".
 //
 // Last is the first line of the last alert made, as plain text, and LastAt
 // when it was made ("" and zero before the first): the UI shows a new one
-// on its status line and the last one in the full help, which is where
-// alerts are seen when Telegram is off. LastDown says it tells of hosts
-// down (a DOWN or a reminder), drawn as a warning.
+// on its status line. LastDown says it tells of hosts down (a DOWN or a
+// reminder), drawn as a warning. Recent are the last alerts, newest first,
+// each with its delivery, for the help page and the events list.
 type AlertState struct {
 	Level  AlertLevel
-	Queued int    // messages waiting in the outbox
-	Reason string // why delivery fails; must never contain the bot token
+	Queued int       // messages waiting in the outbox
+	Reason string    // why delivery fails, in full; must never contain the bot token
+	Short  string    // the reason in a few words, for a narrow header
+	Since  time.Time // when the failure began; zero if unknown
 
 	Last     string // the message's text: it never holds the token
 	LastAt   time.Time
@@ -66,6 +73,17 @@ type AlertState struct {
 	// StateNotSaved: the state file was deleted or replaced, or a write to
 	// it failed; the header says "state not saved".
 	StateNotSaved bool
+	Recent        []SentAlert
+}
+
+// SentAlert is one recent alert and where it is on its way.
+type SentAlert struct {
+	Made     time.Time
+	Text     string // its first line, plain text
+	Down     bool   // it tells of hosts down
+	Delivery string // "sent", "queued" or "failed"
+	At       time.Time
+	Reason   string // why it failed, or why its last try failed
 }
 
 // AlertStatus reports the alert channel's state. The UI polls it once a
@@ -98,6 +116,7 @@ type backend struct {
 	cmds     Commands
 	hist     History
 	alerts   AlertStatus
+	events   *Events
 	now      func() time.Time
 	defaults config.Defaults
 	reload   func() (string, error)
@@ -206,27 +225,40 @@ func (b *backend) reloadConfig() tea.Cmd {
 	}
 }
 
-// history reads a host's outages and uptime from the store.
-func (b *backend) history(id probe.HostID, name string) tea.Cmd {
+// history reads a host's outages, its uptime over the time it was watched
+// in the last 24 h and 7 d, and the chart's data for rng.
+func (b *backend) history(id probe.HostID, name string, rng chartRange) tea.Cmd {
 	return func() tea.Msg {
-		msg := historyMsg{id: id, name: name}
+		msg := historyMsg{id: id, name: name, rng: rng}
 		if b.hist == nil {
 			msg.err = errNoHistory
 			return msg
 		}
 		now := b.now()
+		reach := max(rng.span(), 7*24*time.Hour)
 		var err error
 		if msg.outages, err = b.hist.Outages(name, time.Time{}); err != nil {
 			msg.err = err
 			return msg
 		}
-		if msg.up24, err = b.hist.Uptime(name, now.Add(-24*time.Hour), now); err != nil {
+		slots, err := b.hist.HistorySlots(name, now.Add(-reach), now)
+		if err != nil {
 			msg.err = err
 			return msg
 		}
-		if msg.up7d, err = b.hist.Uptime(name, now.Add(-7*24*time.Hour), now); err != nil {
-			msg.err = err
-			return msg
+		msg.intervals = make([]history.Interval, len(msg.outages))
+		for i, o := range msg.outages {
+			msg.intervals[i] = history.Interval{Start: o.Start, End: o.End}
+		}
+		msg.sum24 = history.Summarize(slots, msg.intervals, now.Add(-24*time.Hour), now)
+		msg.sum7d = history.Summarize(slots, msg.intervals, now.Add(-7*24*time.Hour), now)
+		if rng != rangeProbes {
+			msg.from, msg.to = now.Add(-rng.span()), now
+			for _, s := range slots {
+				if s.End().After(msg.from) {
+					msg.slots = append(msg.slots, s)
+				}
+			}
 		}
 		msg.ok = true
 		return msg
@@ -247,6 +279,7 @@ func (b *backend) tick() tea.Cmd {
 			msg.alert = b.alerts.Status()
 		}
 		msg.silenced = b.silenced()
+		msg.events = b.events.list()
 		return msg
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"downtime/config"
+	"downtime/history"
 	"downtime/monitor"
 	"downtime/probe"
 )
@@ -20,10 +21,81 @@ type detailModel struct {
 
 	hist    historyMsg // the last history read for id
 	loading bool
+	rng     chartRange // the chart's range (keys 1–4); kept from host to host
 	// The host's state when the history was asked for: a transition since
 	// makes it stale.
 	histState     monitor.State
 	histDownSince time.Time
+}
+
+// chartLines is the latency chart of the range chosen with 1–4: a title,
+// h rows and the loss row (a legend takes a row when there are many).
+func (d *detailModel) chartLines(h int) []string {
+	st, w, v := &d.c.styles, d.c.width, d.host
+	keys := "   1–4 range"
+	if d.rng == rangeProbes {
+		title := "   LATENCY  last " + strconv.Itoa(len(v.Samples)) + " probes, newest on the right"
+		if width(title+keys) <= w {
+			title += keys
+		}
+		return append([]string{st.Heading.Render(fit(title, w))}, newChart(v.Samples, max(1, w-9), h).lines(st)...)
+	}
+	title := "   LATENCY  " + d.rng.label() + ", now on the right"
+	if width(title+keys) <= w {
+		title += keys
+	}
+	out := []string{st.Heading.Render(fit(title, w))}
+	if d.loading || !d.hist.ok || d.hist.rng != d.rng {
+		msg := "     reading the state file…"
+		if d.hist.err != nil {
+			msg = "     " + d.hist.err.Error()
+		}
+		out = append(out, st.Faint.Render(fit(msg, w)))
+		for range h {
+			out = append(out, "")
+		}
+		return out
+	}
+	legend := h >= 6
+	if legend {
+		h--
+	}
+	c := newHistChart(d.hist.slots, d.hist.intervals, d.hist.from, d.hist.to, max(1, w-9), h)
+	out = append(out, c.lines(st)...)
+	if legend {
+		out = append(out, st.Faint.Render(chartLegend(w)))
+	}
+	return out
+}
+
+// formatUptime is availability over watched time, saying how much of the
+// span was not watched when that is more than a couple of minutes (the
+// minute being filled is always still in memory).
+func formatUptime(s history.Summary, ok bool) string {
+	if !ok {
+		return none
+	}
+	a, watched := s.Availability()
+	if !watched {
+		return none + " (not watched yet)"
+	}
+	out := formatPct(a, true)
+	if s.Unknown >= 2*time.Minute {
+		out += " (" + formatSpan(s.Unknown) + " not watched)"
+	}
+	return out
+}
+
+// formatSpan is a rough length: "3m", "2h05m", "4d 03h".
+func formatSpan(d time.Duration) string {
+	m := int64(d / time.Minute)
+	switch {
+	case m < 60:
+		return strconv.FormatInt(m, 10) + "m"
+	case m < 24*60:
+		return strconv.FormatInt(m/60, 10) + "h" + string(appendPad2(nil, m%60)) + "m"
+	}
+	return strconv.FormatInt(m/(24*60), 10) + "d " + string(appendPad2(nil, m/60%24)) + "h"
 }
 
 // open shows host v; the caller loads its history.
@@ -43,7 +115,7 @@ func (d *detailModel) stale() bool {
 
 // setHistory takes a history read; an answer for another host is dropped.
 func (d *detailModel) setHistory(h historyMsg) {
-	if h.id != d.id {
+	if h.id != d.id || h.rng != d.rng {
 		return
 	}
 	d.hist, d.loading = h, false
@@ -67,8 +139,8 @@ func (d *detailModel) view(b *strings.Builder, lines int) {
 	rp.glyph.put(&t, glyph(v.State))
 	t.WriteByte(' ')
 	head := v.Name
-	if v.Address != v.Name {
-		head += "  " + v.Address
+	if v.Address != v.Name || v.Resolved.IsValid() {
+		head += "  " + v.ShownAddress()
 	}
 	var state string
 	switch v.State {
@@ -105,7 +177,7 @@ func (d *detailModel) view(b *strings.Builder, lines int) {
 	}, w, "   ", "  ")...)
 
 	// Uptime, where the host comes from, why the last probe failed.
-	up := []string{"uptime 24 h " + formatPct(d.hist.up24, d.hist.ok), "7 d " + formatPct(d.hist.up7d, d.hist.ok)}
+	up := []string{"uptime 24 h " + formatUptime(d.hist.sum24, d.hist.ok), "7 d " + formatUptime(d.hist.sum7d, d.hist.ok)}
 	if d.loading {
 		up = []string{"uptime: reading the state file…"}
 	}
@@ -128,25 +200,34 @@ func (d *detailModel) view(b *strings.Builder, lines int) {
 	outages := d.outageLines(now)
 	outRows := clamp(len(outages), 1, max(1, (avail-5)/3))
 	chartH := min(avail-5-outRows, 20)
-	if chartH < 3 { // too short for a chart: the list takes it all
+	outTitleOnly := false
+	switch {
+	case chartH < 3 && d.rng != rangeProbes && avail >= 7:
+		// A history chart was asked for (1–4): it takes the room and the
+		// outages keep only their heading.
+		chartH, outRows, outTitleOnly = avail-4, 0, true
+	case chartH < 3: // too short for a chart: the list takes it all
 		chartH, outRows = 0, avail-2
-	} else {
+	default:
 		outRows = avail - 5 - chartH
 	}
 
 	if chartH > 0 {
 		out = append(out, "")
-		title := "   LATENCY  last " + strconv.Itoa(len(v.Samples)) + " probes, newest on the right"
-		out = append(out, st.Heading.Render(fit(title, w)))
-		out = append(out, newChart(v.Samples, max(1, w-9), chartH).lines(st)...)
+		out = append(out, d.chartLines(chartH)...)
 	}
-	if outRows > 0 {
-		out = append(out, "")
+	if outRows > 0 || outTitleOnly {
 		title := "   OUTAGES"
 		if d.hist.ok {
 			title += "  " + strconv.Itoa(len(d.hist.outages)) + " recorded, newest first"
 		}
-		out = append(out, st.Heading.Render(fit(title, w)))
+		if outTitleOnly {
+			out = append(out, st.Heading.Render(fit(title+" (1 lists them)", w)))
+		} else {
+			out = append(out, "", st.Heading.Render(fit(title, w)))
+		}
+	}
+	if outRows > 0 {
 		if len(outages) > outRows {
 			more := len(outages) - outRows + 1
 			outages = append(outages[:outRows-1:outRows-1], st.Faint.Render(fit("     … "+strconv.Itoa(more)+" older", w)))
@@ -202,15 +283,8 @@ func orNone(d time.Duration, ok bool) string {
 
 // origin says where a host was defined, and so whether "d" may remove it.
 func origin(o config.Origin) string {
-	switch o {
-	case config.OriginConfig:
-		return "from the config file"
-	case config.OriginArgs:
-		return "from the command line"
-	case config.OriginFile:
-		return "from a target file"
-	case config.OriginRuntime:
-		return "added at runtime (d removes it)"
+	if o == config.OriginRuntime {
+		return o.Describe() + " (d removes it)"
 	}
-	return o.String()
+	return o.Describe()
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"downtime/config"
+	"downtime/history"
 	"downtime/monitor"
 	"downtime/probe"
 	"downtime/store"
@@ -202,14 +203,56 @@ func (h *fakeHistory) Outages(host string, _ time.Time) ([]store.Outage, error) 
 	}, nil
 }
 
-func (h *fakeHistory) Uptime(host string, from, to time.Time) (float64, error) {
+// HistorySlots gives core-sw1 20 days of hours, then its last day in
+// minutes, as the store keeps them: the median wanders between 1.6 and
+// 2.6 ms, every hour at :00 loses a probe in ten, 2026-11-25 02:00–04:00 was
+// not watched (downtime stopped), and since its outage began every probe is
+// lost. The other hosts have no history.
+func (h *fakeHistory) HistorySlots(host string, from, to time.Time) ([]history.Slot, error) {
 	if host != "core-sw1" {
-		return 1, nil
+		return nil, nil
 	}
-	if to.Sub(from) <= 24*time.Hour {
-		return 0.9894, nil
+	gapFrom := time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)
+	gapTo := gapFrom.Add(2 * time.Hour)
+	down := now.Add(-12*time.Minute - 34*time.Second)
+	minutesFrom := now.Truncate(time.Hour).Add(-24 * time.Hour)
+	slot := func(at time.Time, span time.Duration, i int) history.Slot {
+		s := history.Slot{At: at, Span: span, Sent: int(span / time.Second), Watched: span}
+		if !at.Before(down) {
+			s.Lost = s.Sent
+			return s
+		}
+		if at.Minute() == 0 {
+			s.Lost = s.Sent / 10
+		}
+		s.Min = 1200 * time.Microsecond
+		s.P50 = 1600*time.Microsecond + time.Duration(i%6)*200*time.Microsecond
+		s.P95 = 2 * s.P50
+		s.Max = 4 * time.Millisecond
+		if i%24 == 3 {
+			s.Max = 9 * time.Millisecond
+		}
+		return s
 	}
-	return 0.9937, nil
+	var out []history.Slot
+	first := from.Truncate(time.Hour)
+	if watchedFrom := now.Truncate(time.Hour).Add(-20 * 24 * time.Hour); first.Before(watchedFrom) {
+		first = watchedFrom // downtime first ran 20 days ago
+	}
+	for at := first; at.Before(minutesFrom); at = at.Add(time.Hour) {
+		if !at.Before(gapFrom) && at.Before(gapTo) {
+			continue
+		}
+		out = append(out, slot(at, time.Hour, at.Hour()))
+	}
+	start := from.Truncate(time.Minute)
+	if start.Before(minutesFrom) {
+		start = minutesFrom
+	}
+	for at := start; at.Add(time.Minute).Before(to); at = at.Add(time.Minute) {
+		out = append(out, slot(at, time.Minute, at.Hour()))
+	}
+	return out, nil
 }
 
 // asciiRenderer draws without any escape sequence, as the golden screens

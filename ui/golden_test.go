@@ -28,6 +28,9 @@ func TestGoldenScreens(t *testing.T) {
 		{name: "table", w: 120, h: 40, waitFor: "down 00:12:34", moreHosts: 40},
 		{name: "detail", w: 80, h: 24, keys: []string{"enter"}, waitFor: "OUTAGES  3 recorded"},
 		{name: "detail", w: 120, h: 40, keys: []string{"enter"}, waitFor: "OUTAGES  3 recorded"},
+		// Issue 15: the 24 h history chart.
+		{name: "detail24h", w: 80, h: 24, keys: []string{"enter", "2"}, waitFor: "median"},
+		{name: "detail24h", w: 60, h: 15, keys: []string{"enter", "2"}, waitFor: "newest first (1 lists them)"},
 		{name: "help", w: 80, h: 24, keys: []string{"?"}, waitFor: "/var/lib/downtime/downtime.log"},
 		{name: "compact", w: 36, h: 9, waitFor: "00:12:34", moreHosts: 10},
 		{name: "alert", w: 80, h: 24, msgs: []tea.Msg{tickMsg{now: now, alert: AlertState{

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"time"
+
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -23,12 +25,23 @@ func countStates(hosts []*monitor.HostView) counts {
 	return c
 }
 
-// segment is one piece of the header with its priority: when the line is
-// too narrow, the highest numbers go first.
+// segment is one piece of the header. When the line is too narrow it
+// gives way in the order of shrinkSteps: a shorter wording from alts, then
+// none at all.
 type segment struct {
 	text  string
 	style lipgloss.Style
-	drop  int // 0: never dropped
+	alts  []string // shorter wordings, longest first
+}
+
+// shorten moves the segment to its next shorter wording; false when it
+// has none left.
+func (s *segment) shorten() bool {
+	if len(s.alts) == 0 {
+		return false
+	}
+	s.text, s.alts = s.alts[0], s.alts[1:]
+	return true
 }
 
 // header is the top line: counts on the left; the alert channel, the config
@@ -40,16 +53,22 @@ func (m *Model) header() string {
 	clock := m.c.now.Format("15:04:05")
 	if m.compact() {
 		var b strings.Builder
+		if m.demo {
+			b.WriteString(st.Warn.Render("DEMO") + " ")
+		}
 		for _, s := range []monitor.State{monitor.Down, monitor.Up, monitor.Paused} {
 			if c[s] > 0 || s != monitor.Paused {
 				b.WriteString(st.stateStyle(s).Render(glyph(s) + strconv.Itoa(c[s])))
 				b.WriteByte(' ')
 			}
 		}
+		if a := m.alert.Level; a != AlertOK && a != AlertOff {
+			b.WriteString(st.Down.Render("tg✕") + " ")
+		}
 		left := b.String()
 		pad := w - lipgloss.Width(left) - len(clock)
 		if pad < 1 {
-			return fit(glyphDown+strconv.Itoa(c[monitor.Down])+" "+glyphUp+strconv.Itoa(c[monitor.Up]), w)
+			return fitStyled(left, w)
 		}
 		return left + spaces(pad) + st.Faint.Render(clock)
 	}
@@ -58,50 +77,65 @@ func (m *Model) header() string {
 	if c[monitor.Down] > 0 {
 		downStyle = st.Down
 	}
-	left := []segment{
-		{text: "downtime", style: st.Title},
-		{text: glyphUp + " " + strconv.Itoa(c[monitor.Up]) + " up", style: st.Up},
-		{text: glyphDown + " " + strconv.Itoa(c[monitor.Down]) + " down", style: downStyle},
-		{text: glyphPaused + " " + strconv.Itoa(c[monitor.Paused]) + " paused", style: st.Paused, drop: 3},
+	title := segment{text: "downtime", style: st.Title}
+	demo := segment{style: st.Warn}
+	if m.demo {
+		demo.text = "DEMO"
 	}
+	up := segment{text: glyphUp + " " + strconv.Itoa(c[monitor.Up]) + " up", style: st.Up}
+	down := segment{text: glyphDown + " " + strconv.Itoa(c[monitor.Down]) + " down", style: downStyle}
+	paused := segment{text: glyphPaused + " " + strconv.Itoa(c[monitor.Paused]) + " paused", style: st.Paused}
+	var pending segment
 	if c[monitor.Pending] > 0 {
-		left = append(left, segment{text: glyphPending + " " + strconv.Itoa(c[monitor.Pending]) + " pending", style: st.Pending, drop: 4})
+		pending = segment{text: glyphPending + " " + strconv.Itoa(c[monitor.Pending]) + " pending", style: st.Pending}
 	}
-	alert, alertStyle := m.alertText()
-	right := []segment{{text: alert, style: alertStyle, drop: 2}}
+	words, alertStyle := m.alertText()
+	alert := segment{text: words[0], alts: words[1:], style: alertStyle}
+	unsaved := segment{style: st.Down}
 	if m.alert.StateNotSaved {
-		right = append([]segment{{text: "state not saved", style: st.Down, drop: 2}}, right...)
+		unsaved.text = "state not saved"
 	}
+	var cfg segment
 	if m.configPath != "" {
-		right = append(right, segment{text: filepath.Base(m.configPath), style: st.Faint, drop: 5})
+		cfg = segment{text: filepath.Base(m.configPath), style: st.Faint}
 	}
-	right = append(right, segment{text: clock, style: st.Faint, drop: 1})
+	clk := segment{text: clock, style: st.Faint}
+	left := []*segment{&title, &demo, &up, &down, &paused, &pending}
+	right := []*segment{&unsaved, &alert, &cfg, &clk}
 
 	const sep = "  "
 	total := func() int {
 		n := 1 // the leading space
-		for _, list := range [][]segment{left, right} {
-			for i, s := range list {
+		for _, list := range [][]*segment{left, right} {
+			k := 0
+			for _, s := range list {
 				if s.text != "" {
 					n += width(s.text)
-					if i > 0 {
+					if k > 0 {
 						n += len(sep)
 					}
+					k++
 				}
 			}
 		}
 		return n + 2 // at least two spaces between the halves
 	}
-	for drop := 5; drop >= 1 && total() > w; drop-- {
-		for _, list := range [][]segment{left, right} {
-			for i := range list {
-				if list[i].drop == drop {
-					list[i].text = ""
-				}
-			}
+	drop := func(s *segment) func() bool { return func() bool { s.text = ""; return false } }
+	// What gives way first: the alert's whole reason (it is in "?"), the
+	// config's name, the counts that are not news, the title; then the
+	// alert's wording shrinks to its core, and only then goes.
+	steps := []func() bool{
+		func() bool { alert.shorten(); return false }, // the reason in a few words
+		drop(&cfg), drop(&pending), drop(&paused), drop(&title), drop(&unsaved),
+		alert.shorten, // shorter and shorter, while there is a shorter one
+		drop(&alert), drop(&clk),
+	}
+	for i := 0; i < len(steps) && total() > w; {
+		if !steps[i]() {
+			i++
 		}
 	}
-	join := func(list []segment) (string, int) {
+	join := func(list []*segment) (string, int) {
 		var b strings.Builder
 		n := 0
 		for _, s := range list {
@@ -121,26 +155,85 @@ func (m *Model) header() string {
 	r, rn := join(right)
 	pad := w - 1 - ln - rn
 	if pad < 1 {
-		return " " + fit(l, max(0, w-1)) // still too narrow: the counts win
+		return " " + fitStyled(l, max(0, w-1)) // still too narrow: the counts win
 	}
 	return " " + l + spaces(pad) + r
 }
 
-// alertText is the header's word on alerts.
-func (m *Model) alertText() (string, lipgloss.Style) {
+// alertText is the header's word on alerts, in every wording from the
+// whole truth to the least that is still true, longest first. A failure
+// says what kind (unreachable, failing, refused), since when, how many
+// messages wait, and why.
+func (m *Model) alertText() ([]string, lipgloss.Style) {
 	st := &m.c.styles
 	a := m.alert
-	switch {
-	case a.Level == AlertFailing:
-		text := "telegram: failing"
-		if a.Reason != "" {
-			text += ": " + a.Reason
+	const tg = "telegram: "
+	var word string
+	switch a.Level {
+	case AlertUnreachable:
+		word = "unreachable"
+	case AlertFailing:
+		word = "failing"
+	case AlertRefused:
+		word = "refused"
+	case AlertChecking:
+		return []string{tg + "checking"}, st.Faint
+	case AlertOK:
+		if a.Queued > 0 {
+			return []string{tg + strconv.Itoa(a.Queued) + " queued"}, st.Warn
 		}
-		return fit(text, 40), st.Down
-	case a.Level == AlertOK && a.Queued > 0:
-		return "telegram: " + strconv.Itoa(a.Queued) + " queued", st.Warn
-	case a.Level == AlertOK:
-		return "telegram: ok", st.Up
+		return []string{tg + "ok"}, st.Up
+	default:
+		return []string{tg + "off"}, st.Faint
 	}
-	return "telegram: off", st.Faint
+	since := ""
+	if !a.Since.IsZero() {
+		since = " since " + formatSince(a.Since, m.c.now)
+	}
+	queued := ""
+	if a.Queued > 0 {
+		queued = " (" + strconv.Itoa(a.Queued) + " queued)"
+	}
+	why := func(r string) string {
+		if r == "" {
+			return ""
+		}
+		return ": " + r
+	}
+	short := a.Short
+	if short == "" {
+		short = a.Reason
+	}
+	var out []string
+	if a.Level == AlertRefused {
+		out = []string{
+			tg + word + since + queued + why(a.Reason),
+			tg + word + why(short) + queued,
+			tg + word + queued,
+			tg + word,
+			"tg: " + word,
+		}
+	} else {
+		out = []string{
+			tg + word + since + queued + why(a.Reason),
+			tg + word + since + queued + why(short),
+			tg + word + since + queued,
+			tg + word + queued,
+			tg + word,
+			"tg: " + word,
+		}
+	}
+	return out, st.Down // one wording a step of header, repeats and all
+}
+
+// formatSince is when a failure began: the time of day today, the date
+// too before that.
+func formatSince(t, now time.Time) string {
+	t = t.In(now.Location())
+	y1, m1, d1 := t.Date()
+	y2, m2, d2 := now.Date()
+	if y1 == y2 && m1 == m2 && d1 == d2 {
+		return t.Format("15:04")
+	}
+	return t.Format("Jan 2 15:04")
 }

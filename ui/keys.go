@@ -12,13 +12,16 @@ type KeyMap struct {
 	Mute, Mutes, Unmute                        key.Binding // mute.go
 
 	// In the detail view: trace the host's path live.
-	Trace key.Binding
+	Trace  key.Binding
+	Events key.Binding // the recent events list
+	// Range switches the detail view's chart: 1 probes, 2 24 h, 3 7 d, 4 30 d.
+	Range key.Binding
 
 	// In the add form, the filter and the remove question.
 	Submit, NextField, Yes, No key.Binding
 }
 
-// DefaultKeyMap is the key map of the design.
+// DefaultKeyMap is the key map the README lists (Terminal UI).
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
@@ -43,6 +46,8 @@ func DefaultKeyMap() KeyMap {
 		Mute:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mute")),
 		Mutes:    key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "mutes")),
 		Unmute:   key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unmute")),
+		Events:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "recent events")),
+		Range:    key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1–4", "chart range")),
 
 		Submit:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("⏎", "add")),
 		NextField: key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "next field")),
@@ -58,6 +63,8 @@ var (
 	sortShort  = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort"))
 	traceShort = key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "trace"))
 	closeHelp  = key.NewBinding(key.WithKeys("?", "esc"), key.WithHelp("?/esc", "close help"))
+	scrollHint = key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "scroll"))
+	rangeShort = key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1-4", "range"))
 )
 
 // ShortHelp is the one-line hint of the table.
@@ -76,8 +83,8 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Pause, k.PauseAll, k.Add, k.Remove},
-		{k.Filter, k.Sort, k.Detail, k.Back, k.Trace},
-		{k.Reload, k.Help, k.Quit},
+		{k.Filter, k.Sort, k.Detail, k.Back},
+		{k.Reload, k.Events, k.Help, k.Quit},
 	}
 }
 
@@ -91,11 +98,16 @@ func (k KeyMap) narrowHelp() []key.Binding {
 func (k KeyMap) compactHelp() []key.Binding { return []key.Binding{k.Help, k.Quit} }
 
 // helpHelp is the hint under the help page.
-func (k KeyMap) helpHelp() []key.Binding { return []key.Binding{closeHelp, k.Quit} }
+func (k KeyMap) helpHelp() []key.Binding { return []key.Binding{closeHelp, scrollHint, k.Quit} }
+
+// eventsHelp is the hint under the events list.
+func (k KeyMap) eventsHelp() []key.Binding {
+	return []key.Binding{k.Back, scrollHint, k.Help, k.Quit}
+}
 
 // detailHelp is the one-line hint of the detail view.
 func (k KeyMap) detailHelp() []key.Binding {
-	return []key.Binding{k.Back, otherHost, k.Pause, traceShort, k.Help, k.Quit}
+	return []key.Binding{k.Back, otherHost, k.Pause, rangeShort, traceShort, k.Help, k.Quit}
 }
 
 // traceHelp is the one-line hint of the live trace.

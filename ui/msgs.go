@@ -3,6 +3,7 @@ package ui
 import (
 	"time"
 
+	"downtime/history"
 	"downtime/monitor"
 	"downtime/probe"
 	"downtime/store"
@@ -18,6 +19,7 @@ type tickMsg struct {
 	now      time.Time
 	alert    AlertState
 	silenced Silenced
+	events   []Event // nil: no news of transitions
 }
 
 // commandDoneMsg is the outcome of a pause or resume.
@@ -48,12 +50,17 @@ type removedMsg struct {
 	name string
 }
 
-// historyMsg is a host's outage history and uptime from the store.
+// historyMsg is a host's outage history, uptime over watched time and
+// the history chart's data (for rng, over [from, to)) from the store.
 type historyMsg struct {
-	id         probe.HostID
-	name       string
-	outages    []store.Outage
-	up24, up7d float64
-	ok         bool
-	err        error
+	id           probe.HostID
+	name         string
+	outages      []store.Outage
+	sum24, sum7d history.Summary
+	rng          chartRange
+	from, to     time.Time
+	slots        []history.Slot // overlapping [from, to); none for rangeProbes
+	intervals    []history.Interval
+	ok           bool
+	err          error
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,28 +25,47 @@ const minSpan = 4.0
 type sparkScale struct {
 	lo, span float64 // log of the bottom; log of top/bottom
 	ok       bool
+	max      monitor.Sample // the top: a reply above it is an outlier
 	// steps are the samples where each bar above the lowest begins, so
 	// drawing a cell compares integers instead of taking a logarithm.
 	steps [7]monitor.Sample
 }
 
-// sampleRange widens [lo, hi] to the received RTTs among the last n
-// samples; lo == 0 means nothing received yet.
-func sampleRange(samples []monitor.Sample, n int, lo, hi *monitor.Sample) {
+// scalePercentile is the share of a row's replies the shared scale must
+// hold: one slow reply in a hundred is drawn as an outlier (markOutlier)
+// above the scale, not allowed to flatten every row on screen.
+const scalePercentile = 0.95
+
+// scaleHeadroom puts the top of the scale this far above the percentile,
+// so the ordinary jitter of the slowest row stays on the scale and ▲ is
+// kept for replies well above the rest.
+const scaleHeadroom = 1.5
+
+// rowRange widens [lo, hi] to the received RTTs among the last n samples
+// of one row: lo to their least, hi to their high percentile
+// (scalePercentile, nearest rank below), so that a row's own rare spikes do
+// not set the top but a host that is slow all along does. lo == 0 means
+// nothing received yet. scratch is reused between rows.
+func rowRange(samples []monitor.Sample, n int, lo, hi *monitor.Sample, scratch *[]monitor.Sample) {
 	if len(samples) > n {
 		samples = samples[len(samples)-n:]
 	}
+	got := (*scratch)[:0]
 	for _, x := range samples {
-		if x == monitor.Lost {
-			continue
-		}
-		if *lo == 0 || x < *lo {
-			*lo = x
-		}
-		if x > *hi {
-			*hi = x
+		if x != monitor.Lost {
+			got = append(got, x)
 		}
 	}
+	*scratch = got
+	if len(got) == 0 {
+		return
+	}
+	slices.Sort(got)
+	if *lo == 0 || got[0] < *lo {
+		*lo = got[0]
+	}
+	p := got[int(scalePercentile*float64(len(got)-1))]
+	*hi = max(*hi, min(got[len(got)-1], monitor.Sample(float64(p)*scaleHeadroom)))
 }
 
 // newSparkScale builds the scale over the samples between lo and hi (µs);
@@ -59,7 +79,7 @@ func newSparkScale(lo, hi monitor.Sample) sparkScale {
 		mid := math.Sqrt(l * h)
 		l, h = mid/math.Sqrt(minSpan), mid*math.Sqrt(minSpan)
 	}
-	s := sparkScale{lo: math.Log(l), span: math.Log(h / l), ok: true}
+	s := sparkScale{lo: math.Log(l), span: math.Log(h / l), ok: true, max: max(hi, monitor.Sample(math.Ceil(h)))}
 	for k := range s.steps {
 		s.steps[k] = monitor.Sample(math.Ceil(math.Exp(s.lo + s.span*float64(k+1)/8)))
 	}
@@ -86,8 +106,12 @@ func (s sparkScale) top() time.Duration {
 	return time.Duration(math.Exp(s.lo+s.span)) * time.Microsecond
 }
 
+// outlier reports a reply above the scale's top.
+func (s *sparkScale) outlier(x monitor.Sample) bool { return s.ok && x > s.max }
+
 // writeSpark draws the last w samples right-aligned in w cells: bars for
-// replies, a red ✕ for each lost probe, blank where there is no sample yet.
+// replies, a warning ▲ for a reply above the scale, a red ✕ for each lost
+// probe, blank where there is no sample yet.
 func writeSpark(b *strings.Builder, samples []monitor.Sample, w int, sc *sparkScale, rp *rowPaint) {
 	if len(samples) > w {
 		samples = samples[len(samples)-w:]
@@ -102,9 +126,14 @@ func writeSpark(b *strings.Builder, samples []monitor.Sample, w int, sc *sparkSc
 				j++
 			}
 			rp.lost.put(b, strings.Repeat(markLost, j-i))
+		} else if sc.outlier(samples[i]) {
+			for j < len(samples) && samples[j] != monitor.Lost && sc.outlier(samples[j]) {
+				j++
+			}
+			rp.outlier.put(b, strings.Repeat(markOutlier, j-i))
 		} else {
 			b.WriteString(rp.bar.pre)
-			for j < len(samples) && samples[j] != monitor.Lost {
+			for j < len(samples) && samples[j] != monitor.Lost && !sc.outlier(samples[j]) {
 				b.WriteString(bars[sc.level(samples[j])])
 				j++
 			}

@@ -29,6 +29,7 @@ const (
 	glyphPending = "○"
 	glyphPaused  = "‖"
 	markLost     = "✕"
+	markOutlier  = "▲" // a reply above the sparkline's scale
 	markCursor   = ">"
 )
 
@@ -67,19 +68,22 @@ type Styles struct {
 	rows [4][2]rowPaint
 	// chart paints the detail view's latency chart.
 	chartBar, chartLost, chartAxis paint
+	// chartSpread and chartLossSome paint the history chart (chart.go).
+	chartSpread, chartLossSome paint
 }
 
 // rowPaint is how one kind of row is drawn, cell by cell.
 type rowPaint struct {
-	gap    paint // spaces between cells (they carry the selection's reverse)
-	cursor paint
-	glyph  paint
-	name   paint
-	dim    paint // address, pause note
-	num    paint // LAST, AVG, LOSS
-	bar    paint // sparkline bars
-	lost   paint // ✕ in the sparkline
-	timer  paint
+	gap     paint // spaces between cells (they carry the selection's reverse)
+	cursor  paint
+	glyph   paint
+	name    paint
+	dim     paint // address, pause note
+	num     paint // LAST, AVG, LOSS
+	bar     paint // sparkline bars
+	lost    paint // ✕ in the sparkline
+	outlier paint // ▲ in the sparkline: a reply above the scale
+	timer   paint
 }
 
 // paint is a style reduced to the escape sequences around its text, which
@@ -177,15 +181,16 @@ func DefaultStyles(r *lipgloss.Renderer, noColor bool) Styles {
 				text = text.Faint(true)
 			}
 			rp := rowPaint{
-				gap:    newPaint(s),
-				cursor: newPaint(s.Bold(true)),
-				glyph:  newPaint(fg(s.Bold(state == monitor.Down), stateColor[state])),
-				name:   newPaint(text),
-				dim:    newPaint(text.Faint(state != monitor.Down)),
-				num:    newPaint(text),
-				bar:    newPaint(text),
-				lost:   newPaint(fg(s, colorDown)),
-				timer:  newPaint(text),
+				gap:     newPaint(s),
+				cursor:  newPaint(s.Bold(true)),
+				glyph:   newPaint(fg(s.Bold(state == monitor.Down), stateColor[state])),
+				name:    newPaint(text),
+				dim:     newPaint(text.Faint(state != monitor.Down)),
+				num:     newPaint(text),
+				bar:     newPaint(text),
+				lost:    newPaint(fg(s, colorDown)),
+				outlier: newPaint(fg(s, colorWarn)),
+				timer:   newPaint(text),
 			}
 			if state == monitor.Down {
 				rp.timer = newPaint(fg(text, colorDown))
@@ -196,6 +201,8 @@ func DefaultStyles(r *lipgloss.Renderer, noColor bool) Styles {
 	st.chartBar = newPaint(fg(base, colorAccent))
 	st.chartLost = newPaint(fg(base.Bold(true), colorDown))
 	st.chartAxis = newPaint(base.Faint(true))
+	st.chartSpread = newPaint(base.Faint(true))
+	st.chartLossSome = newPaint(fg(base, colorWarn))
 	return st
 }
 

@@ -58,6 +58,8 @@ type tableModel struct {
 	filter string
 
 	nameW, addrW int // widest name and address, in cells (capped)
+
+	scratch []monitor.Sample // View's buffer for the sparkline scale
 }
 
 // setHosts takes a new snapshot's host list.
@@ -238,13 +240,13 @@ func (t *tableModel) view(b *strings.Builder, lines int) {
 	if l.spark > 0 {
 		for i := from; i < to; i++ {
 			if v := t.hosts[t.rows[i]]; v.State != monitor.Paused {
-				sampleRange(v.Samples, l.spark, &lo, &hi)
+				rowRange(v.Samples, l.spark, &lo, &hi, &t.scratch)
 			}
 		}
 	}
 	sc := newSparkScale(lo, hi)
 
-	t.writeHeads(b, l, sc)
+	t.writeHeads(b, l, sc, scrollMark(from, to-from, len(t.rows)))
 	written := 0
 	for i := from; i < to; i++ {
 		b.WriteByte('\n')
@@ -266,8 +268,9 @@ func (t *tableModel) view(b *strings.Builder, lines int) {
 }
 
 // writeHeads writes the column heads; the sparkline's head names the top
-// of its scale when there is room.
-func (t *tableModel) writeHeads(b *strings.Builder, l layout, sc sparkScale) {
+// of its scale when there is room, and mark, at the right end, says that
+// more rows exist than the screen shows.
+func (t *tableModel) writeHeads(b *strings.Builder, l layout, sc sparkScale, mark string) {
 	var h strings.Builder
 	h.WriteString(spaces(prefixW))
 	h.WriteString(fit("HOST", l.name))
@@ -287,7 +290,17 @@ func (t *tableModel) writeHeads(b *strings.Builder, l layout, sc sparkScale) {
 		h.WriteString(" " + fit(head, l.spark))
 	}
 	h.WriteString(" " + fit("FOR", l.timer))
-	b.WriteString(t.c.styles.Faint.Render(fit(h.String(), t.c.width)))
+	heads := strings.TrimRight(fit(h.String(), t.c.width), " ")
+	if mark == "" || width(mark) >= t.c.width {
+		b.WriteString(t.c.styles.Faint.Render(heads))
+		return
+	}
+	if width(heads)+2+width(mark) > t.c.width {
+		heads = fit(heads, t.c.width-width(mark)-2)
+	}
+	b.WriteString(t.c.styles.Faint.Render(heads))
+	b.WriteString(spaces(t.c.width - width(heads) - width(mark)))
+	b.WriteString(t.c.styles.Key.Render(mark))
 }
 
 // writeRow draws one host. Every cell is written at its exact width, so a

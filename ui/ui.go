@@ -66,6 +66,11 @@ type Options struct {
 	// faint and reverse, as NO_COLOR asks.
 	Renderer *lipgloss.Renderer
 	NoColor  bool
+	// Demo marks the screen DEMO: the hosts are simulated (--demo).
+	Demo bool
+	// Events are the monitor's transitions, for the "e" list; nil lists
+	// only the alerts.
+	Events *Events
 }
 
 // common is what every part of the UI shares: the screen's size, the
@@ -84,7 +89,8 @@ type viewState uint8
 const (
 	stateTable viewState = iota
 	stateDetail
-	stateTrace // the live trace of the detail view's host (trace.go)
+	stateTrace  // the live trace of the detail view's host (trace.go)
+	stateEvents // the "e" list
 )
 
 // inputMode is what the keys go to.
@@ -140,6 +146,10 @@ type Model struct {
 	mute     muteForm          // "m"
 	mutes    muteList          // "M"
 
+	helpOffset   int     // first line of the help page on screen
+	eventsOffset int     // first line of the events list on screen
+	events       []Event // the transitions, from the last tick
+
 	snap   monitor.Snapshot
 	counts counts
 	alert  AlertState
@@ -159,6 +169,7 @@ type Model struct {
 	reloading bool // "r" is at work
 
 	configPath, logPath, notice string
+	demo                        bool
 }
 
 var _ tea.Model = (*Model)(nil)
@@ -183,7 +194,7 @@ func New(o Options) *Model {
 	m := &Model{
 		c: c,
 		back: &backend{
-			ctx: o.Context, cmds: o.Commands, hist: o.History, alerts: o.Alerts,
+			ctx: o.Context, cmds: o.Commands, hist: o.History, alerts: o.Alerts, events: o.Events,
 			now: o.Now, defaults: o.Defaults, reload: o.Reload, silencer: o.Silencer,
 		},
 		table:      tableModel{c: c, sort: sortDownFirst},
@@ -196,6 +207,7 @@ func New(o Options) *Model {
 		configPath: o.ConfigPath,
 		logPath:    o.LogPath,
 		notice:     o.Notice,
+		demo:       o.Demo,
 	}
 	if o.Alerts != nil {
 		m.alert = o.Alerts.Status()
@@ -233,6 +245,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.setAlert(msg.alert)
 		m.c.silenced = msg.silenced
+		if msg.events != nil {
+			m.events = msg.events
+		}
 		cmd = m.back.tick()
 	case commandDoneMsg:
 		if msg.err != nil {
@@ -373,25 +388,32 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, keys.Quit):
 		return m.quit()
 	case key.Matches(k, keys.Help):
-		m.showHelp = !m.showHelp
+		m.showHelp, m.helpOffset = !m.showHelp, 0
 		return nil
-	case m.showHelp: // the help page is modal: esc closes it, other keys wait
+	case m.showHelp: // the help page is modal: esc closes it, the moves scroll it, other keys wait
 		if key.Matches(k, keys.Back) {
 			m.showHelp = false
 		}
+		scrollKey(k, keys, &m.helpOffset, m.bodyLines())
 		return nil
 	case key.Matches(k, keys.Reload):
 		return m.reload()
 	}
-	if m.state == stateTrace {
+	switch m.state {
+	case stateTrace:
 		if key.Matches(k, keys.Back) {
 			m.trace.stop()
 			m.state = stateDetail
 		}
 		return nil
-	}
-	if m.state == stateDetail {
+	case stateDetail:
 		return m.detailKey(k)
+	case stateEvents:
+		if key.Matches(k, keys.Back) || key.Matches(k, keys.Events) {
+			m.state = stateTable
+		}
+		scrollKey(k, keys, &m.eventsOffset, m.bodyLines()-1)
+		return nil
 	}
 	return m.tableKey(k)
 }
@@ -474,6 +496,8 @@ func (m *Model) tableKey(k tea.KeyMsg) tea.Cmd {
 			m.state = stateDetail
 			return m.openDetail(v)
 		}
+	case key.Matches(k, keys.Events):
+		m.state, m.eventsOffset = stateEvents, 0
 	case key.Matches(k, keys.Back):
 		if t.filter != "" {
 			t.filter = ""
@@ -485,25 +509,13 @@ func (m *Model) tableKey(k tea.KeyMsg) tea.Cmd {
 
 // lives says where a host that "d" may not remove is defined.
 func (m *Model) lives(v *monitor.HostView) string {
-	switch v.Origin {
-	case config.OriginConfig:
-		where := "the config file"
-		if m.configPath != "" {
-			where += " " + m.configPath
-		}
-		return v.Name + " lives in " + where + ": remove it there (d removes only hosts added with a)"
-	case config.OriginArgs:
-		return v.Name + " was given on the command line: drop it there (d removes only hosts added with a)"
-	case config.OriginFile:
-		return v.Name + " comes from a target file (-f): remove it there (d removes only hosts added with a)"
-	}
-	return v.Name + " was not added here and cannot be removed here"
+	return v.Name + " " + v.Origin.Remedy(m.configPath) + " (d removes only hosts added with a)"
 }
 
 // openDetail shows v in the detail view and reads its history.
 func (m *Model) openDetail(v *monitor.HostView) tea.Cmd {
 	m.detail.open(v)
-	return m.back.history(v.ID, v.Name)
+	return m.back.history(v.ID, v.Name, m.detail.rng)
 }
 
 // detailKey handles a key of the detail view.
@@ -529,6 +541,11 @@ func (m *Model) detailKey(k tea.KeyMsg) tea.Cmd {
 		if v := m.detail.host; v != nil {
 			m.state = stateTrace
 			return m.trace.start(v.ID, v.Name, v.Address)
+		}
+	case key.Matches(k, keys.Range):
+		if r, ok := rangeOfKey(k.String()); ok && r != m.detail.rng && m.detail.host != nil {
+			m.detail.rng = r
+			return m.openDetail(m.detail.host)
 		}
 	}
 	return nil
@@ -618,6 +635,8 @@ func (m *Model) View() string {
 		switch {
 		case m.showHelp:
 			m.helpView(&b, body)
+		case m.state == stateEvents:
+			m.eventsView(&b, body)
 		case m.compact():
 			m.table.compactView(&b, body)
 		case m.state == stateDetail:
@@ -688,6 +707,8 @@ func (m *Model) footer() string {
 	switch {
 	case m.showHelp:
 		keys = m.c.keys.helpHelp()
+	case m.state == stateEvents:
+		keys = m.c.keys.eventsHelp()
 	case m.compact():
 		keys = m.c.keys.compactHelp()
 	case m.state == stateDetail:
@@ -703,8 +724,48 @@ func (m *Model) footer() string {
 	}
 	// help cuts the line with an ellipsis, but not when even that does
 	// not fit: fitStyled makes sure.
-	b.WriteString(fitStyled(" "+m.help.ShortHelpView(keys), w))
+	hint := " " + m.help.ShortHelpView(keys)
+	mark := ""
+	switch {
+	case m.showHelp:
+		mark = m.helpMark(m.c.height - 2 - strings.Count(b.String(), "\n")) // the lines above the footer's
+	case m.compact() && m.state != stateEvents:
+		// The compact list has no column heads to carry the scroll mark.
+		mark = scrollMark(m.table.offset, min(m.table.height, len(m.table.rows)), len(m.table.rows))
+	}
+	if mark != "" {
+		hint = padBetween(hint, m.c.styles.Key.Render(mark), w)
+	}
+	b.WriteString(fitStyled(hint, w))
 	return b.String()
+}
+
+// bodyLines is how many lines the screen has between the header and the
+// footer.
+func (m *Model) bodyLines() int {
+	return max(0, m.c.height-1-m.footerLines())
+}
+
+// scrollKey moves a scrolled page (the help, the events) by the move keys:
+// a line, a page of lines, the top, the bottom. The page clamps the offset
+// when it draws.
+func scrollKey(k tea.KeyMsg, keys *KeyMap, offset *int, page int) {
+	page = max(1, page)
+	switch {
+	case key.Matches(k, keys.Up):
+		*offset--
+	case key.Matches(k, keys.Down):
+		*offset++
+	case key.Matches(k, keys.PageUp):
+		*offset -= page
+	case key.Matches(k, keys.PageDown):
+		*offset += page
+	case key.Matches(k, keys.Top):
+		*offset = 0
+	case key.Matches(k, keys.Bottom):
+		*offset = 1 << 30
+	}
+	*offset = max(0, *offset)
 }
 
 // hintWidth is how wide help.ShortHelpView draws keys when it has room.

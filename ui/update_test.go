@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -245,6 +246,30 @@ func TestRemoveSaysWhereOtherHostsLive(t *testing.T) {
 	}
 }
 
+// TestRemoveOnADefaultHost: issue 10 item 10, "d on a default host says it
+// was given on the command line": 127.0.0.1 watched because no target was
+// given says so, in the status line and the detail view.
+func TestRemoveOnADefaultHost(t *testing.T) {
+	snap := fixture(t, 0)
+	for _, v := range snap.Hosts {
+		if v.Name == "new-01" {
+			v.Origin = config.OriginDefault
+		}
+	}
+	m, cmds := newTest(t, 200, 24, snap, Options{})
+	selectHost(t, m, "new-01")
+	press(t, m, "d")
+	view := m.View()
+	if len(cmds.got()) != 0 || !strings.Contains(view, "new-01 is watched by default because no target was given") ||
+		strings.Contains(view, "command line") {
+		t.Errorf("commands %q, screen:\n%s", cmds.got(), view)
+	}
+	press(t, m, "enter")
+	if view := m.View(); !strings.Contains(view, "watched by default (no target was given)") || strings.Contains(view, "command line") {
+		t.Errorf("detail view:\n%s", view)
+	}
+}
+
 func TestFilterByNameOrAddress(t *testing.T) {
 	m, _ := newTest(t, 80, 24, fixture(t, 0), Options{})
 	press(t, m, "/")
@@ -365,7 +390,12 @@ func TestDetailViewShowsChartStatsAndHistory(t *testing.T) {
 	for _, want := range []string{
 		"core-sw1  198.18.0.1   DOWN for 00:12:34 (since 20:51:31)",
 		"loss 13% (15/120)", "jitter", "min 1.6ms",
-		"uptime 24 h 98.94%   7 d 99.37%",
+		// Issue 10 item 3, over watched time only (fakeHistory): 24 h is
+		// 86,390 s watched (the minute being filled is not stored yet) with
+		// 749 s of the open outage in it, 1 − 749/86,390 = 99.13%; 7 d adds
+		// the 3,723 s outage of 11-20, while the one of 11-25 03:12 fell in
+		// the 2 h nobody watched: 1 − 4,472/597,590 = 99.25%.
+		"uptime 24 h 99.13%   7 d 99.25% (2h00m not watched)",
 		"OUTAGES  3 recorded",
 		"20:51:31   ongoing               00:12:34",
 		"2026-11-25 03:12:00   2026-11-25 03:14:30   00:02:30",
@@ -385,6 +415,74 @@ func TestDetailViewShowsChartStatsAndHistory(t *testing.T) {
 	press(t, m, "esc")
 	if m.state != stateTable {
 		t.Errorf("esc did not go back")
+	}
+}
+
+// TestDetailShowsWhatANameResolvedTo: issue 10 item 10, "a DNS name never
+// shows the address it resolved to".
+func TestDetailShowsWhatANameResolvedTo(t *testing.T) {
+	snap := fixture(t, 0)
+	for _, v := range snap.Hosts {
+		if v.Name == "web-01" {
+			v.Resolved = netip.MustParseAddr("198.18.0.5")
+		}
+	}
+	m, _ := newTest(t, 100, 24, snap, Options{})
+	selectHost(t, m, "web-01")
+	press(t, m, "enter")
+	if view := m.View(); !strings.Contains(view, "web-01  web01.example → 198.18.0.5") {
+		t.Errorf("detail view:\n%s", view)
+	}
+}
+
+// Issue 15: 1–4 switch the chart between the probes and 24 h, 7 d, 30 d
+// of history, each read again in a tea.Cmd; the range stays for the next
+// host.
+func TestDetailChartRanges(t *testing.T) {
+	hist := &fakeHistory{}
+	m, _ := newTest(t, 80, 24, fixture(t, 0), Options{History: hist})
+	press(t, m, "enter")
+	for _, tc := range []struct {
+		key     string
+		want    []string
+		lossRow string // what the loss row holds, left to right
+	}{
+		{"2", []string{"LATENCY  24 h, now on the right", "━", "░", "━ median"}, ".▼"},
+		// Hours lose 10 % once an hour (":" at 7 d, "." in minutes), the
+		// outages of 11-20, 11-25 and now are "▼".
+		{"3", []string{"LATENCY  7 d"}, ":▼:▼:.▼"},
+		{"4", []string{"LATENCY  30 d"}, "?:▼:▼:.▼"}, // "?": 10 days before downtime first ran
+		{"1", []string{"LATENCY  last 120 probes", "lost┤"}, ""},
+	} {
+		before := len(hist.asked)
+		press(t, m, tc.key)
+		if len(hist.asked) != before+1 {
+			t.Errorf("%s: history read %d times, want once", tc.key, len(hist.asked)-before)
+		}
+		view := m.View()
+		for _, w := range tc.want {
+			if !strings.Contains(view, w) {
+				t.Errorf("%s: view lacks %q:\n%s", tc.key, w, view)
+			}
+		}
+		if n := len(screen(m)); n != 24 {
+			t.Errorf("%s: %d lines, want 24", tc.key, n)
+		}
+		if tc.lossRow != "" {
+			if got := squeeze(lineWith(view, "loss┤")); !strings.Contains(got, tc.lossRow) {
+				t.Errorf("%s: loss row %q, want the marks %q in that order", tc.key, got, tc.lossRow)
+			}
+		}
+	}
+	press(t, m, "2", "down")
+	if m.detail.rng != range24h || !strings.Contains(m.View(), "LATENCY  24 h") {
+		t.Errorf("the range did not stay for the next host:\n%s", m.View())
+	}
+	// At 60×15 the chart still fits with its loss row.
+	m2, _ := newTest(t, 60, 15, fixture(t, 0), Options{History: hist})
+	press(t, m2, "enter", "2")
+	if v := m2.View(); !strings.Contains(v, "loss┤") || len(screen(m2)) != 15 {
+		t.Errorf("60×15 24 h chart:\n%s", v)
 	}
 }
 
@@ -810,4 +908,25 @@ func TestAnAlertMadeBeforeTheUIStartedIsNotNews(t *testing.T) {
 	if v := m.View(); !strings.Contains(v, "last alert 20:04:05: 🟢 web-01 is UP after 00:00:12") || strings.Contains(v, "telegram off") {
 		t.Errorf("the help page:\n%s", v)
 	}
+}
+
+// lineWith is the first line of view holding s, from s on.
+func lineWith(view, s string) string {
+	for _, l := range strings.Split(view, "\n") {
+		if i := strings.Index(l, s); i >= 0 {
+			return l[i+len(s):]
+		}
+	}
+	return ""
+}
+
+// squeeze drops blanks and repeats: "  ..  .▼" is ".▼".
+func squeeze(s string) string {
+	var out []rune
+	for _, r := range s {
+		if r != ' ' && (len(out) == 0 || out[len(out)-1] != r) {
+			out = append(out, r)
+		}
+	}
+	return string(out)
 }

@@ -2,6 +2,7 @@ package testnet
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -636,11 +638,56 @@ func TestEchoReplyPackets(t *testing.T) {
 	}
 }
 
+// TestRequireRootSkipsWhenNotRoot: RequireRoot skips, with the reason, for
+// a user who is not root. As root (CI), the test runs itself again as
+// nobody, so it is never skipped where the tests run (issue 11, tests).
 func TestRequireRootSkipsWhenNotRoot(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("running as root")
+	if os.Geteuid() != 0 {
+		var skipped bool
+		t.Run("RequireRoot", func(t *testing.T) {
+			defer func() { skipped = t.Skipped() }()
+			RequireRoot(t)
+		})
+		if !skipped || !strings.Contains(rootProblem(), "needs root") {
+			t.Errorf("RequireRoot as uid %d: skipped %v, reason %q", os.Geteuid(), skipped, rootProblem())
+		}
+		return
 	}
-	if rootProblem() == "" {
-		t.Error("RequireRoot would not skip for a non-root user")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The test binary's own directory is private to root: copy it where
+	// nobody may run it.
+	dir, err := os.MkdirTemp("", "testnet-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyPath := filepath.Join(dir, "testnet.test")
+	if err := os.WriteFile(copyPath, bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, copyPath, "-test.run=^TestRequireRootSkipsWhenNotRoot$", "-test.v", "-test.count=1")
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("as nobody: %v\n%s", err, out)
+	}
+	for _, want := range []string{"--- SKIP: TestRequireRootSkipsWhenNotRoot/RequireRoot", "testnet: needs root", "--- PASS: TestRequireRootSkipsWhenNotRoot"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("as nobody, the output lacks %q:\n%s", want, out)
+		}
 	}
 }
