@@ -11,10 +11,11 @@
 // (window.go), the lines it renders (lines.go) and its mutes and acks
 // (mute.go); the Dispatcher (dispatcher.go: its goroutine, fed by the
 // monitor's transitions); the outbox (outbox.go, notes.go: persistence,
-// pacing, retries; memstore.go without a state file); the message texts
-// (message.go, hostlist.go); a Notifier (telegram.go, telegram_errors.go; or
-// the log); and the chat's commands and buttons (commands.go, actions.go,
-// answers.go, telegram_chat.go).
+// pacing, retries; memstore.go without a state file) and the state it
+// reports (status.go); the message texts (message.go, hostlist.go); a
+// Notifier (telegram.go, telegram_errors.go; or the log, log.go); and the
+// chat's commands and buttons (commands.go, actions.go, answers.go,
+// telegram_chat.go).
 package alert
 
 import (
