@@ -5,10 +5,17 @@
 // message at least once and in order through an outbox kept in the store,
 // to Telegram or, without Telegram, to the log.
 //
-// The parts: the planner (schedule, grouping, parents; pure logic with the
-// time passed in), the Dispatcher (its goroutine, fed by the monitor's
-// transitions), the outbox (persistence, pacing, retries) and a Notifier
-// (Telegram, or the log).
+// The parts and their files: the planner (planner.go: pure logic with the
+// time passed in), with its reminder schedule (reminders.go), its walks up
+// the parents (parents.go), the group window it gathers news in and flushes
+// (window.go), the lines it renders (lines.go) and its mutes and acks
+// (mute.go); the Dispatcher (dispatcher.go: its goroutine, fed by the
+// monitor's transitions); the outbox (outbox.go, notes.go: persistence,
+// pacing, retries; memstore.go without a state file) and the state it
+// reports (status.go); the message texts (message.go, hostlist.go); a
+// Notifier (telegram.go, telegram_errors.go; or the log, log.go); and the
+// chat's commands and buttons (commands.go, actions.go, answers.go,
+// telegram_chat.go).
 package alert
 
 import (

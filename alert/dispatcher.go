@@ -187,10 +187,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			now := d.now()
 			d.drain(now)
-			msgs := d.plan.flushNow(now)
-			save, drop := d.plan.changes()
-			d.out.commit(msgs, save, drop)
-			d.saveSilences()
+			d.commit(d.plan.flushNow(now))
 			return nil
 		case <-d.wake:
 		case <-timer:
@@ -211,7 +208,12 @@ func (d *Dispatcher) now() time.Time { return d.clock.Now().Round(0) }
 // the messages and state changes.
 func (d *Dispatcher) step(now time.Time) {
 	d.drain(now)
-	msgs := d.plan.due(now)
+	d.commit(d.plan.due(now))
+}
+
+// commit writes msgs to the outbox with the planner's state changes, in
+// one transaction, then the silences.
+func (d *Dispatcher) commit(msgs []Message) {
 	save, drop := d.plan.changes()
 	d.out.commit(msgs, save, drop)
 	d.saveSilences()

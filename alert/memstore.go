@@ -90,44 +90,33 @@ func (s *MemStore) find(id int64) *memMessage {
 	return nil
 }
 
-// MarkSent implements Store.
-func (s *MemStore) MarkSent(id int64, at time.Time) error {
+// update applies f to message id, if it is there; it returns the failure
+// set by FailWith instead.
+func (s *MemStore) update(id int64, f func(m *memMessage)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail != nil {
 		return s.fail
 	}
 	if m := s.find(id); m != nil {
-		m.status, m.done = "sent", at
+		f(m)
 	}
 	return nil
+}
+
+// MarkSent implements Store.
+func (s *MemStore) MarkSent(id int64, at time.Time) error {
+	return s.update(id, func(m *memMessage) { m.status, m.done = "sent", at })
 }
 
 // MarkFailed implements Store.
 func (s *MemStore) MarkFailed(id int64, at time.Time, reason string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.fail != nil {
-		return s.fail
-	}
-	if m := s.find(id); m != nil {
-		m.status, m.done, m.reason = "failed", at, reason
-	}
-	return nil
+	return s.update(id, func(m *memMessage) { m.status, m.done, m.reason = "failed", at, reason })
 }
 
 // RecordAttempt implements Store.
 func (s *MemStore) RecordAttempt(id int64, at time.Time, reason string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.fail != nil {
-		return s.fail
-	}
-	if m := s.find(id); m != nil {
-		m.Attempts++
-		m.reason = reason
-	}
-	return nil
+	return s.update(id, func(m *memMessage) { m.Attempts++; m.reason = reason })
 }
 
 // PruneOutbox implements Store.

@@ -104,13 +104,6 @@ func upText(name string, outage time.Duration) string {
 	return "🟢 " + esc(name) + " is UP after " + FormatOutage(outage)
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
 // utf16Len is the length of s in UTF-16 code units, as Telegram counts.
 func utf16Len(s string) int {
 	n := 0

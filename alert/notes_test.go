@@ -119,6 +119,9 @@ func TestQueuedOutageFoldsIntoOne(t *testing.T) {
 	d, clk, bot, link, st := lateStart(t, []time.Duration{10 * time.Minute})
 	d.Transition(downAt("a", t0))
 	waitFor(t, "a's DOWN queued", func() bool { return d.Status().Queued == 1 })
+	// The first failed try dates the trouble the late note names: it must
+	// come before the clock moves on.
+	waitFor(t, "a's first failed try", func() bool { return d.Status().State == StateFailing })
 	clk.Set(t0.Add(time.Minute))
 	d.Transition(downAt("b", clk.Now()))
 	waitFor(t, "b's DOWN queued", func() bool { return d.Status().Queued == 2 })
@@ -128,6 +131,10 @@ func TestQueuedOutageFoldsIntoOne(t *testing.T) {
 	waitFor(t, "a's reminder queued", func() bool { return d.Status().Queued == 3 })
 	d.Transition(upAt("a", t0, clk.Now()))
 	waitFor(t, "a's UP queued", func() bool { return d.Status().Queued == 4 })
+	// b's reminder is made before the link heals too: made once the queue
+	// moves, it could miss the queue's end, or say a later age.
+	clk.Advance(backoffMax)
+	waitFor(t, "b's reminder queued", func() bool { return d.Status().Queued == 5 })
 	heal(clk, link)
 	waitFor(t, "the queue to empty", func() bool { return d.Status().Queued == 0 })
 

@@ -250,7 +250,7 @@ func (o *outbox) run(ctx context.Context) {
 			// Refused for good: kept as failed, never retried. A refusal of
 			// the bot or the chat (bad token, bot removed, chat not found)
 			// would meet the next message too: it waits holdOff, so that a
-			// broken config costs one request every 30 s, not a burst, and
+			// broken config costs one request per holdOff, not a burst, and
 			// the messages made once someone fixes it still go.
 			// The log line says so (kept=, never retry_in=), and when the
 			// next message goes. A refused DOWN is named by the next
@@ -431,47 +431,6 @@ func (o *outbox) sent(now time.Time) {
 	if len(o.recent) > o.perMinute {
 		o.recent = o.recent[len(o.recent)-o.perMinute:]
 	}
-}
-
-// hostsAttr is the hosts= value of a log line: names joined by commas,
-// at most 20 of them.
-func hostsAttr(hosts []string) string {
-	if len(hosts) > 20 {
-		return strings.Join(hosts[:20], ",") + fmt.Sprintf(",+%d more", len(hosts)-20)
-	}
-	return strings.Join(hosts, ",")
-}
-
-func hostList(msgs []Message) string {
-	var hs []string
-	for _, m := range msgs {
-		hs = append(hs, m.Hosts...)
-	}
-	return hostsAttr(dedupe(hs))
-}
-
-func kinds(msgs []Message) string {
-	var ks []string
-	for _, m := range msgs {
-		ks = append(ks, m.Kind)
-	}
-	return strings.Join(dedupe(ks), ",")
-}
-
-// logNotifier writes alerts to the log: the channel without Telegram.
-type logNotifier struct{ log *slog.Logger }
-
-func (logNotifier) Validate() error { return nil }
-
-// Send logs the message as plain text: a DOWN or a reminder at WARN, a
-// recovery at INFO.
-func (n logNotifier) Send(_ context.Context, m Message) error {
-	level := slog.LevelInfo
-	if strings.Contains(m.Kind, "down") || strings.Contains(m.Kind, "reminder") {
-		level = slog.LevelWarn
-	}
-	n.log.Log(context.Background(), level, "alert", "kind", m.Kind, "hosts", hostsAttr(m.Hosts), "text", plainText(m.Text))
-	return nil
 }
 
 // newKey is the key of the next message queued.
