@@ -101,3 +101,15 @@ func (c *fakeClock) waitWaiter(t *testing.T, at time.Time) {
 	t.Helper()
 	waitFor(t, "a wait until "+at.Sub(t0).String()+" after t0", func() bool { return c.hasWaiter(at) })
 }
+
+// waitArmed waits until someone waits on the clock at all: the code under
+// test has planned its next step, so an Advance now reaches it rather than
+// passing before it arms its timer (and being lost).
+func (c *fakeClock) waitArmed(t *testing.T) {
+	t.Helper()
+	waitFor(t, "a wait on the clock", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return len(c.waiters) > 0
+	})
+}

@@ -21,10 +21,20 @@ func TestScheduleThroughTelegram(t *testing.T) {
 	d := start(t, Options{GroupWindow: 5 * time.Second, Reminders: schedule(userSchedule),
 		Notifier: newTelegram(bot, "4242", nil), Clock: clk, Log: log})
 
+	// delivered waits for the nth message and for the outbox to be done
+	// with it, so the clock moves only once the outbox has read it after
+	// Telegram's answer (else it paces from the new time: flaky under load).
+	delivered := func(n int) []fakebot.Sent {
+		t.Helper()
+		msgs := bot.WaitMessages(t, n, 5*time.Second)
+		waitFor(t, "the outbox to be done", func() bool { return d.Queued() == 0 })
+		return msgs
+	}
+
 	d.Transition(downAt("core-sw1", t0))
 	clk.waitWaiter(t, t0.Add(5*time.Second)) // the group window
 	clk.Set(t0.Add(5 * time.Second))
-	first := bot.WaitMessages(t, 1, 5*time.Second)[0]
+	first := delivered(1)[0]
 	if first.Text != "🔴 core-sw1 (core-sw1.lan) is DOWN since 2026-11-26 21:04:05 UTC (first lost probe)" || first.ParseMode != "HTML" || first.ChatID != "4242" {
 		t.Errorf("DOWN message %+v", first)
 	}
@@ -35,7 +45,7 @@ func TestScheduleThroughTelegram(t *testing.T) {
 		clk.Set(due)
 		clk.waitWaiter(t, due.Add(5*time.Second))
 		clk.Set(due.Add(5 * time.Second))
-		got := bot.WaitMessages(t, 2+i, 5*time.Second)[1+i]
+		got := delivered(2 + i)[1+i]
 		if want := "has been down for " + FormatOutage(step); !strings.Contains(got.Text, want) || !got.At.Equal(due.Add(5*time.Second)) {
 			t.Errorf("reminder %d: %q at %v, want %q at %v", i+1, got.Text, got.At.Sub(t0), want, step+5*time.Second)
 		}
@@ -56,7 +66,7 @@ func TestScheduleThroughTelegram(t *testing.T) {
 	d.Transition(upAt("core-sw1", t0, t0.Add(5*time.Hour)))
 	clk.waitWaiter(t, t0.Add(5*time.Hour+5*time.Second))
 	clk.Set(t0.Add(5*time.Hour + 5*time.Second))
-	msgs := bot.WaitMessages(t, 5, 5*time.Second)
+	msgs := delivered(5)
 	if len(msgs) != 5 || msgs[4].Text != "🟢 core-sw1 is UP after 05:00:00" {
 		t.Errorf("messages:\n%s", strings.Join(texts(msgs), "\n"))
 	}
@@ -124,9 +134,14 @@ func TestUnreachableThenDelivered(t *testing.T) {
 			bot.Script(fakebot.ServerError, fakebot.BadGateway)
 			link.down.Store(false)
 		}
-		clk.Advance(backoffMax) // a retry is due each time
+		// A retry is due each time: the outbox waits out its backoff
+		// before the clock moves (issue: flaky under load, the Advance
+		// came before the wait and was lost).
+		clk.waitArmed(t)
+		clk.Advance(backoffMax)
 	}
 	waitFor(t, "the scripted faults to be used", func() bool { return len(bot.Requests()) >= 3 })
+	clk.waitArmed(t)
 	clk.Advance(backoffMax)
 	if n := len(bot.Messages()); n != 0 {
 		t.Fatalf("%d messages delivered while Telegram failed", n)
