@@ -21,20 +21,10 @@ func TestScheduleThroughTelegram(t *testing.T) {
 	d := start(t, Options{GroupWindow: 5 * time.Second, Reminders: schedule(userSchedule),
 		Notifier: newTelegram(bot, "4242", nil), Clock: clk, Log: log})
 
-	// delivered waits for the nth message and for the outbox to be done
-	// with it, so the clock moves only once the outbox has read it after
-	// Telegram's answer (else it paces from the new time: flaky under load).
-	delivered := func(n int) []fakebot.Sent {
-		t.Helper()
-		msgs := bot.WaitMessages(t, n, 5*time.Second)
-		waitFor(t, "the outbox to be done", func() bool { return d.Queued() == 0 })
-		return msgs
-	}
-
 	d.Transition(downAt("core-sw1", t0))
 	clk.waitWaiter(t, t0.Add(5*time.Second)) // the group window
 	clk.Set(t0.Add(5 * time.Second))
-	first := delivered(1)[0]
+	first := delivered(t, bot, d, 1)[0]
 	if first.Text != "🔴 core-sw1 (core-sw1.lan) is DOWN since 2026-11-26 21:04:05 UTC (first lost probe)" || first.ParseMode != "HTML" || first.ChatID != "4242" {
 		t.Errorf("DOWN message %+v", first)
 	}
@@ -45,7 +35,7 @@ func TestScheduleThroughTelegram(t *testing.T) {
 		clk.Set(due)
 		clk.waitWaiter(t, due.Add(5*time.Second))
 		clk.Set(due.Add(5 * time.Second))
-		got := delivered(2 + i)[1+i]
+		got := delivered(t, bot, d, 2+i)[1+i]
 		if want := "has been down for " + FormatOutage(step); !strings.Contains(got.Text, want) || !got.At.Equal(due.Add(5*time.Second)) {
 			t.Errorf("reminder %d: %q at %v, want %q at %v", i+1, got.Text, got.At.Sub(t0), want, step+5*time.Second)
 		}
@@ -66,7 +56,7 @@ func TestScheduleThroughTelegram(t *testing.T) {
 	d.Transition(upAt("core-sw1", t0, t0.Add(5*time.Hour)))
 	clk.waitWaiter(t, t0.Add(5*time.Hour+5*time.Second))
 	clk.Set(t0.Add(5*time.Hour + 5*time.Second))
-	msgs := delivered(5)
+	msgs := delivered(t, bot, d, 5)
 	if len(msgs) != 5 || msgs[4].Text != "🟢 core-sw1 is UP after 05:00:00" {
 		t.Errorf("messages:\n%s", strings.Join(texts(msgs), "\n"))
 	}
@@ -134,14 +124,14 @@ func TestUnreachableThenDelivered(t *testing.T) {
 			bot.Script(fakebot.ServerError, fakebot.BadGateway)
 			link.down.Store(false)
 		}
-		// A retry is due each time: the outbox waits out its backoff
-		// before the clock moves (issue: flaky under load, the Advance
-		// came before the wait and was lost).
-		clk.waitArmed(t)
+		// A retry is due each time: the clock moves once the outbox
+		// waits out its backoff, else the Advance could come first and
+		// be lost (flaky under load).
+		clk.waitRetry(t, d)
 		clk.Advance(backoffMax)
 	}
 	waitFor(t, "the scripted faults to be used", func() bool { return len(bot.Requests()) >= 3 })
-	clk.waitArmed(t)
+	clk.waitRetry(t, d)
 	clk.Advance(backoffMax)
 	if n := len(bot.Messages()); n != 0 {
 		t.Fatalf("%d messages delivered while Telegram failed", n)
@@ -294,8 +284,13 @@ func TestRefusedForGood(t *testing.T) {
 			}
 			// Not retried, and the line says so: no retry_in=, but when the
 			// next message goes and what to fix.
-			if want := `msg="alert delivery failed" err="telegram: ` + refused.Reply + " " + f.Description +
-				`" hosts=a kind=down kept="failed, not retried" next_alert_in=30s fix="check [telegram] token and chat_id`; !strings.Contains(logs.String(), want) ||
+			want := `msg="alert delivery failed" err="telegram: ` + refused.Reply + " " + f.Description +
+				`" hosts=a kind=down kept="failed, not retried" next_alert_in=30s fix="check [telegram] token and chat_id`
+			// The outbox logs after it takes the message off the queue.
+			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), want) && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
+			if !strings.Contains(logs.String(), want) ||
 				strings.Contains(logs.String(), "retry_in=") {
 				t.Errorf("log lacks %s:\n%s", want, logs)
 			}

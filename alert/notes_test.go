@@ -93,6 +93,7 @@ func TestLateMessageSaysSo(t *testing.T) {
 	d.Transition(downAt("a", t0))
 	waitFor(t, "a failed try", func() bool { return d.Status().State == StateFailing })
 	for range 14 { // seven minutes of retries
+		clk.waitRetry(t, d)
 		clk.Advance(backoffMax)
 	}
 	heal(clk, link)
@@ -123,6 +124,7 @@ func TestQueuedOutageFoldsIntoOne(t *testing.T) {
 	d.Transition(downAt("b", clk.Now()))
 	waitFor(t, "b's DOWN queued", func() bool { return d.Status().Queued == 2 })
 	for range 19 { // ten and a half minutes of retries: a's reminder is made
+		clk.waitRetry(t, d)
 		clk.Advance(backoffMax)
 	}
 	waitFor(t, "a's reminder queued", func() bool { return d.Status().Queued == 3 })
