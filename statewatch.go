@@ -71,26 +71,10 @@ func (a *app) setupStateWatch() {
 }
 
 // alertStore is the state file as the alert path writes it: a failed
-// write marks the state not saved, as the monitor's do. It passes on the
-// optional alert.SilenceStore (acks and mutes), which the alert path finds
-// by a type assertion that the wrapper would otherwise hide.
+// write marks the state not saved, as the monitor's do.
 type alertStore struct {
 	alert.Store
 	state *stateHealth
-}
-
-func (s alertStore) Silences() (alert.Silences, error) {
-	if ss, ok := s.Store.(alert.SilenceStore); ok {
-		return ss.Silences()
-	}
-	return alert.Silences{}, nil
-}
-
-func (s alertStore) SaveSilences(x alert.Silences) error {
-	if ss, ok := s.Store.(alert.SilenceStore); ok {
-		return s.note(ss.SaveSilences(x))
-	}
-	return nil
 }
 
 var (

@@ -4,6 +4,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"downtime/internal/fakebot"
 )
 
 // t0 is where the fake clocks start.
@@ -100,4 +102,28 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func (c *fakeClock) waitWaiter(t *testing.T, at time.Time) {
 	t.Helper()
 	waitFor(t, "a wait until "+at.Sub(t0).String()+" after t0", func() bool { return c.hasWaiter(at) })
+}
+
+// waitRetry waits until d's outbox waits for its next try: its status
+// names the time and someone waits on the clock for exactly then. An
+// Advance before that passes before the outbox arms its wait and is lost
+// (flaky under load).
+func (c *fakeClock) waitRetry(t *testing.T, d *running) {
+	t.Helper()
+	waitFor(t, "the outbox to wait for its retry", func() bool {
+		at := d.Status().RetryAt
+		return !at.IsZero() && c.hasWaiter(at)
+	})
+}
+
+// delivered waits for bot's nth message, then for d's outbox to be done
+// with it (nothing queued). The fake Bot API records a message before it
+// answers, and the outbox reads the clock after the answer to pace the
+// next send: a clock moved in between makes it pace from the new time and
+// wait on a clock that only the test moves (flaky under load).
+func delivered(t *testing.T, bot *fakebot.Server, d *running, n int) []fakebot.Sent {
+	t.Helper()
+	msgs := bot.WaitMessages(t, n, 5*time.Second)
+	waitFor(t, "the outbox to be done", func() bool { return d.Queued() == 0 })
+	return msgs
 }

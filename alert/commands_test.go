@@ -118,7 +118,7 @@ func (r *chatRig) sync() {
 func TestChatAckStopsReminders(t *testing.T) {
 	r := newChatRig(t, "4242", nil)
 	r.down("db1")
-	msgs := r.bot.WaitMessages(t, 1, 5*time.Second)
+	msgs := delivered(t, r.bot, r.d, 1)
 	if !strings.Contains(msgs[0].Text, "db1 (198.18.0.7) is DOWN") || !strings.Contains(msgs[0].Markup, `ack\ndb1`) {
 		t.Fatalf("DOWN = %+v, want it with the Ack button", msgs[0])
 	}
@@ -154,7 +154,7 @@ func TestChatMuteHoldsTheDown(t *testing.T) {
 	r.clk.Advance(time.Second)
 	r.down("db1")
 	r.sync()
-	msgs := r.bot.WaitMessages(t, 2, 5*time.Second)
+	msgs := delivered(t, r.bot, r.d, 2)
 	if len(msgs) != 2 || !strings.Contains(msgs[1].Text, "db1 (198.18.0.7) is DOWN") {
 		t.Fatalf("messages = %q, want db1's DOWN only", texts(msgs))
 	}
@@ -217,7 +217,7 @@ func TestChatStrangersGetNothing(t *testing.T) {
 func TestChatAckButton(t *testing.T) {
 	r := newChatRig(t, "4242", nil)
 	r.down("db1")
-	down := r.bot.WaitMessages(t, 1, 5*time.Second)[0]
+	down := delivered(t, r.bot, r.d, 1)[0]
 	r.clk.Advance(3 * time.Minute)
 	r.bot.PressButton(4242, ann, down, "ack\ndb1")
 	r.bot.WaitFor(t, 5*time.Second, "the edit", func() bool { return len(r.bot.Edits()) == 1 })
@@ -355,7 +355,7 @@ func TestChatFloodDelaysNoAlert(t *testing.T) {
 func TestChatMuteButton(t *testing.T) {
 	r := newChatRig(t, "4242", nil)
 	r.down("db1")
-	down := r.bot.WaitMessages(t, 1, 5*time.Second)[0]
+	down := delivered(t, r.bot, r.d, 1)[0]
 	if !strings.Contains(down.Markup, `mute1h\ndb1`) {
 		t.Fatalf("no Mute 1h button: %q", down.Markup)
 	}

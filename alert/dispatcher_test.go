@@ -24,7 +24,7 @@ func TestScheduleThroughTelegram(t *testing.T) {
 	d.Transition(downAt("core-sw1", t0))
 	clk.waitWaiter(t, t0.Add(5*time.Second)) // the group window
 	clk.Set(t0.Add(5 * time.Second))
-	first := bot.WaitMessages(t, 1, 5*time.Second)[0]
+	first := delivered(t, bot, d, 1)[0]
 	if first.Text != "🔴 core-sw1 (core-sw1.lan) is DOWN since 2026-11-26 21:04:05 UTC (first lost probe)" || first.ParseMode != "HTML" || first.ChatID != "4242" {
 		t.Errorf("DOWN message %+v", first)
 	}
@@ -38,7 +38,7 @@ func TestScheduleThroughTelegram(t *testing.T) {
 		clk.Set(due)
 		clk.waitWaiter(t, due.Add(5*time.Second))
 		clk.Set(due.Add(5 * time.Second))
-		got := bot.WaitMessages(t, 2+i, 5*time.Second)[1+i]
+		got := delivered(t, bot, d, 2+i)[1+i]
 		if want := reminded[i]; !strings.Contains(got.Text, want) || !got.At.Equal(due.Add(5*time.Second)) {
 			t.Errorf("reminder %d: %q at %v, want %q at %v", i+1, got.Text, got.At.Sub(t0), want, step+5*time.Second)
 		}
@@ -59,7 +59,7 @@ func TestScheduleThroughTelegram(t *testing.T) {
 	d.Transition(upAt("core-sw1", t0, t0.Add(5*time.Hour)))
 	clk.waitWaiter(t, t0.Add(5*time.Hour+5*time.Second))
 	clk.Set(t0.Add(5*time.Hour + 5*time.Second))
-	msgs := bot.WaitMessages(t, 5, 5*time.Second)
+	msgs := delivered(t, bot, d, 5)
 	if len(msgs) != 5 || msgs[4].Text != "🟢 core-sw1 is UP after 05:00:00" {
 		t.Errorf("messages:\n%s", strings.Join(texts(msgs), "\n"))
 	}
@@ -127,9 +127,14 @@ func TestUnreachableThenDelivered(t *testing.T) {
 			bot.Script(fakebot.ServerError, fakebot.BadGateway)
 			link.down.Store(false)
 		}
-		clk.Advance(backoffMax) // a retry is due each time
+		// A retry is due each time: the clock moves once the outbox
+		// waits out its backoff, else the Advance could come first and
+		// be lost (flaky under load).
+		clk.waitRetry(t, d)
+		clk.Advance(backoffMax)
 	}
 	waitFor(t, "the scripted faults to be used", func() bool { return len(bot.Requests()) >= 3 })
+	clk.waitRetry(t, d)
 	clk.Advance(backoffMax)
 	if n := len(bot.Messages()); n != 0 {
 		t.Fatalf("%d messages delivered while Telegram failed", n)
@@ -282,8 +287,13 @@ func TestRefusedForGood(t *testing.T) {
 			}
 			// Not retried, and the line says so: no retry_in=, but when the
 			// next message goes and what to fix.
-			if want := `msg="alert delivery failed" err="telegram: ` + refused.Reply + " " + f.Description +
-				`" hosts=a kind=down kept="failed, not retried" next_alert_in=30s fix="check [telegram] token and chat_id`; !strings.Contains(logs.String(), want) ||
+			want := `msg="alert delivery failed" err="telegram: ` + refused.Reply + " " + f.Description +
+				`" hosts=a kind=down kept="failed, not retried" next_alert_in=30s fix="check [telegram] token and chat_id`
+			// The outbox logs after it takes the message off the queue.
+			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), want) && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
+			if !strings.Contains(logs.String(), want) ||
 				strings.Contains(logs.String(), "retry_in=") {
 				t.Errorf("log lacks %s:\n%s", want, logs)
 			}

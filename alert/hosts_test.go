@@ -46,7 +46,7 @@ func (r *reloadRig) step(at time.Duration, want string) {
 	if want == "" {
 		return
 	}
-	got := r.bot.WaitMessages(r.t, n+1, 5*time.Second)[n].Text
+	got := delivered(r.t, r.bot, r.d, n+1)[n].Text
 	if !strings.Contains(got, want) {
 		r.t.Errorf("at %v: message %q, want %q", at, got, want)
 	}
@@ -62,7 +62,7 @@ func (r *reloadRig) quiet(until time.Duration) {
 	r.clk.Set(t0.Add(until))
 	r.d.Transition(downAt("barrier", t0.Add(until)))
 	r.step(until+groupWin, "")
-	got := r.bot.WaitMessages(r.t, n+1, 5*time.Second)[n:]
+	got := delivered(r.t, r.bot, r.d, n+1)[n:]
 	if len(got) != 1 || !strings.HasPrefix(got[0].Text, "🔴 barrier (barrier.lan) is DOWN") || strings.Contains(got[0].Text, "\n") {
 		r.t.Errorf("by %v, more than the barrier's DOWN:\n%s", until, strings.Join(texts(got), "\n"))
 	}

@@ -93,6 +93,7 @@ func TestLateMessageSaysSo(t *testing.T) {
 	d.Transition(downAt("a", t0))
 	waitFor(t, "a failed try", func() bool { return d.Status().State == StateFailing })
 	for range 14 { // seven minutes of retries
+		clk.waitRetry(t, d)
 		clk.Advance(backoffMax)
 	}
 	heal(clk, link)
@@ -126,6 +127,7 @@ func TestQueuedOutageFoldsIntoOne(t *testing.T) {
 	d.Transition(downAt("b", clk.Now()))
 	waitFor(t, "b's DOWN queued", func() bool { return d.Status().Queued == 2 })
 	for range 19 { // ten and a half minutes of retries: a's reminder is made
+		clk.waitRetry(t, d)
 		clk.Advance(backoffMax)
 	}
 	waitFor(t, "a's reminder queued", func() bool { return d.Status().Queued == 3 })
@@ -136,6 +138,9 @@ func TestQueuedOutageFoldsIntoOne(t *testing.T) {
 	clk.Advance(backoffMax)
 	waitFor(t, "b's reminder queued", func() bool { return d.Status().Queued == 5 })
 	heal(clk, link)
+	// b's reminder falls due at the heal's Advance: the dispatcher may
+	// queue it after the outbox emptied the queue of the others.
+	bot.WaitMessages(t, 3, 5*time.Second)
 	waitFor(t, "the queue to empty", func() bool { return d.Status().Queued == 0 })
 
 	got := texts(bot.Messages())

@@ -98,13 +98,31 @@ func TestRestartDuringOutage(t *testing.T) {
 		return d, func() { cancel(); <-done; st.Close() }
 	}
 
+	// delivered waits for the nth message and for the outbox to be done
+	// with it: the outbox reads the clock after Telegram answers, so moving
+	// the clock before then would start its pacing from the new time, and
+	// it would wait on a clock nobody moves (flaky under load).
+	var d *alert.Dispatcher
+	delivered := func(n int) []fakebot.Sent {
+		t.Helper()
+		msgs := bot.WaitMessages(t, n, 5*time.Second)
+		deadline := time.Now().Add(5 * time.Second)
+		for d.Queued() != 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("the outbox still holds %d messages after the %dth arrived", d.Queued(), n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		return msgs
+	}
+
 	d, stop := run(nil)
 	d.Transition(monitor.Transition{Host: "core-sw1", Address: "198.18.0.1", From: monitor.Up, To: monitor.Down, At: t0, DownSince: t0})
 	clk.setWhenAwaited(t, t0.Add(5*time.Second))
-	bot.WaitMessages(t, 1, 5*time.Second)
+	delivered(1)
 	clk.setWhenAwaited(t, t0.Add(10*time.Minute))
 	clk.setWhenAwaited(t, t0.Add(10*time.Minute+5*time.Second))
-	bot.WaitMessages(t, 2, 5*time.Second)
+	delivered(2)
 	stop()
 
 	// Stopped from 10 min to 50 min: the 30-minute step passed meanwhile.
@@ -116,17 +134,17 @@ func TestRestartDuringOutage(t *testing.T) {
 	d.Transition(monitor.Transition{Host: "core-sw1", Address: "198.18.0.1", From: monitor.Down, To: monitor.Down,
 		At: clk.Now(), DownSince: t0, Restored: true})
 	clk.setWhenAwaited(t, t0.Add(50*time.Minute+5*time.Second))
-	bot.WaitMessages(t, 3, 5*time.Second)
+	delivered(3)
 	clk.setWhenAwaited(t, t0.Add(time.Hour))
 	clk.setWhenAwaited(t, t0.Add(time.Hour+5*time.Second))
-	bot.WaitMessages(t, 4, 5*time.Second)
+	delivered(4)
 	clk.mu.Lock()
 	clk.now = t0.Add(2 * time.Hour) // nothing waits: nothing is due until the recovery
 	clk.mu.Unlock()
 	d.Transition(monitor.Transition{Host: "core-sw1", Address: "198.18.0.1", From: monitor.Down, To: monitor.Up,
 		At: t0.Add(2 * time.Hour), DownSince: t0})
 	clk.setWhenAwaited(t, t0.Add(2*time.Hour+5*time.Second))
-	msgs := bot.WaitMessages(t, 5, 5*time.Second)
+	msgs := delivered(5)
 
 	want := []string{
 		"🔴 core-sw1 (198.18.0.1) is DOWN since 2026-11-26 21:04:05 UTC (first lost probe)",
