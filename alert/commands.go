@@ -402,7 +402,7 @@ func (c *Commander) resolve(ctx context.Context, arg string) (string, string) {
 	low := strings.ToLower(arg)
 	for _, h := range snap.Hosts {
 		n := strings.ToLower(h.Name)
-		if strings.Contains(n, low) || strings.Contains(low, n) || editDistance(n, low) <= 2 ||
+		if strings.Contains(n, low) || strings.Contains(low, n) || config.EditDistance(n, low) <= 2 ||
 			strings.Contains(strings.ToLower(h.Address), low) {
 			close = append(close, h.Name)
 		}

@@ -43,7 +43,7 @@ func suggest(key string, candidates []string) string {
 		if norm(c) == norm(key) {
 			return c // differs only in case or "-" for "_"
 		}
-		d := editDistance(norm(key), c)
+		d := EditDistance(norm(key), c)
 		if bestDist < 0 || d < bestDist {
 			best, bestDist = c, d
 		}
@@ -56,9 +56,9 @@ func suggest(key string, candidates []string) string {
 	return ""
 }
 
-// editDistance is the Levenshtein distance between a and b, in bytes (keys
-// are ASCII).
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance between a and b, in bytes (keys
+// and host names are ASCII).
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
