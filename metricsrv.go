@@ -26,6 +26,7 @@ func setupMetrics(a *app, alerts metrics.AlertStats) error {
 	if addr == "" {
 		return nil
 	}
+	a.mon.KeepCounters() // the runner has not started: the monitor is still ours
 	reg, err := metrics.NewRegistry(metrics.NewCollector(a.runner, metrics.Options{
 		Alerts:     alerts,
 		Engine:     a.engine,

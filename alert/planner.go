@@ -178,7 +178,7 @@ func (p *planner) setHosts(hosts []config.Host, now time.Time) {
 		}
 	}
 	for _, h := range hosts {
-		next[h.Name] = hostConf{reminders: slices.Clone(h.Reminders), parent: h.Parent, runtime: h.Origin == config.OriginRuntime}
+		next[h.Name] = hostConf{reminders: h.Reminders, parent: h.Parent, runtime: h.Origin == config.OriginRuntime}
 	}
 	type before struct {
 		sched   []time.Duration

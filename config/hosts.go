@@ -178,6 +178,7 @@ func (c *Config) hostLine(h *Host, key string) int {
 func (c *Config) AddTargets(targets []string, origin Origin, source string) error {
 	byName := make(map[string]int, len(c.Hosts)+len(targets))
 	byTarget := make(map[probe.Target]int, len(c.Hosts)+len(targets))
+	c.Hosts = slices.Grow(c.Hosts, len(targets)) // a target is mostly one host
 	for i, h := range c.Hosts {
 		if _, ok := byName[h.Name]; !ok {
 			byName[h.Name] = i
@@ -308,7 +309,7 @@ func (c *Config) newHost(t probe.Target, addr, name string, origin Origin) Host 
 		Timeout:   d.Timeout,
 		DownAfter: d.DownAfter,
 		UpAfter:   d.UpAfter,
-		Reminders: slices.Clone(d.Reminders),
+		Reminders: d.Reminders, // shared: no one changes a loaded config
 		Origin:    origin,
 	}
 }

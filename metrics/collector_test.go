@@ -53,6 +53,7 @@ func testSnapshot(t *testing.T) monitor.Snapshot {
 	}
 	clock := &fixedClock{t: downSince}
 	m := monitor.New(clock, []config.Host{host("up1"), host("down2"), host("paused3"), host("pending4")}, nil)
+	m.KeepCounters()
 	ok := func(id probe.HostID, rtt time.Duration) probe.Result { return probe.Result{ID: id, RTT: rtt} }
 	timeout := probe.Result{ID: 2, Err: probe.ErrTimeout}
 	for _, r := range []probe.Result{

@@ -41,6 +41,7 @@ func TestCountersCountEveryProbe(t *testing.T) {
 	downAt := t0.Add(-time.Hour)
 	m := New(clock, []config.Host{hostCfg("a", 2, 1), hostCfg("b", 2, 1)},
 		map[string]Saved{"b": {State: Down, Since: downAt, DownSince: downAt}})
+	m.KeepCounters()
 	a, _ := m.Lookup("a")
 	b, _ := m.Lookup("b")
 	refused := probe.Result{ID: a, Err: errors.New("connect: connection refused")}
@@ -87,5 +88,32 @@ func TestCountersCountEveryProbe(t *testing.T) {
 	m.Handle(okResult(a, time.Millisecond))
 	if got := viewOf(t, m.Snapshot(), a).Counters; got != c {
 		t.Errorf("a paused host's counters moved: %+v", got)
+	}
+}
+
+// TestCountersOnlyWhenKept checks that hosts count only once KeepCounters
+// was called (metrics are served), and that hosts added later count too.
+func TestCountersOnlyWhenKept(t *testing.T) {
+	clock := newClock()
+	m := New(clock, []config.Host{hostCfg("a", 2, 1)}, nil)
+	a, _ := m.Lookup("a")
+	ok := probe.Result{ID: a, RTT: time.Millisecond}
+	m.Handle(ok)
+	if c := viewOf(t, m.Snapshot(), a).Counters; c.Probes() != 0 {
+		t.Fatalf("counted %d probes before KeepCounters", c.Probes())
+	}
+	m.KeepCounters()
+	c := hostCfg("c", 2, 1)
+	c.Origin = config.OriginRuntime
+	cid, err := m.Add(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Handle(ok)
+	m.Handle(probe.Result{ID: cid, RTT: time.Millisecond})
+	for _, id := range []probe.HostID{a, cid} {
+		if c := viewOf(t, m.Snapshot(), id).Counters; c.OK != 1 {
+			t.Errorf("host %d: %d probes answered after KeepCounters, want 1", id, c.OK)
+		}
 	}
 }

@@ -32,6 +32,7 @@ type Monitor struct {
 	byName   map[string]*host
 	lastID   probe.HostID
 	restored []Transition
+	counting bool // hosts keep Counters (KeepCounters)
 
 	// version counts changes visible in a Snapshot; snapVersion is the
 	// version the last Snapshot's host list was built at. When they match,
@@ -52,14 +53,14 @@ type host struct {
 	fails, oks int       // consecutive failures / successes since the last opposite result
 	failSince  time.Time // when the first probe of the current failing run was sent
 	lastErr    string
-	counters   Counters // every probe and outage, for metrics; see counters.go
+	counters   *Counters // every probe and outage, for metrics (see counters.go); nil unless KeepCounters
 	samples    ring
 
 	id        probe.HostID
-	cfg       config.Host
-	since     time.Time // when state began
-	downSince time.Time // start of the outage; kept through a pause, zero when none
-	upSince   time.Time // while paused: when the host came up, if it was UP when paused
+	cfg       *config.Host // shared with the caller of New, Reload or Add; never modified
+	since     time.Time    // when state began
+	downSince time.Time    // start of the outage; kept through a pause, zero when none
+	upSince   time.Time    // while paused: when the host came up, if it was UP when paused
 	pausedAt  time.Time
 	view      *HostView // last published view; never modified after publication
 	named     bool      // the target is a DNS name, so resolved is worth showing
@@ -74,6 +75,9 @@ type host struct {
 // goes out after a restart. A host saved Up starts Up, so that its first
 // down_after failures are an ordinary UP→DOWN. A saved pause is restored
 // with its PausedAt. Anything else starts Pending.
+//
+// The monitor keeps pointers to the elements of hosts (one copy of each
+// host's settings, not two): the caller must not change them afterwards.
 func New(clock Clock, hosts []config.Host, saved map[string]Saved) *Monitor {
 	m := &Monitor{
 		clock:   clock,
@@ -83,13 +87,26 @@ func New(clock Clock, hosts []config.Host, saved map[string]Saved) *Monitor {
 		version: 1, // so that the first Snapshot builds every view
 	}
 	now := m.now()
-	for _, hc := range hosts {
+	for i := range hosts {
+		hc := &hosts[i]
 		h := m.insert(hc, now)
 		if s, ok := saved[hc.Name]; ok {
 			m.restore(h, s, now)
 		}
 	}
 	return m
+}
+
+// KeepCounters makes every host, present and future, count its probes and
+// outages in HostView.Counters, for metrics. Without it the counters stay
+// zero and a host is 176 bytes smaller.
+func (m *Monitor) KeepCounters() {
+	m.counting = true
+	for _, h := range m.hosts {
+		if h.counters == nil {
+			h.counters = new(Counters)
+		}
+	}
 }
 
 // SetStore makes the monitor persist state changes, outages and runtime
@@ -104,9 +121,12 @@ func (m *Monitor) SetStore(s Store, onErr func(error)) {
 // insert adds a Pending host with the next ID. Names are expected to be
 // unique (config validates them); a duplicate is still monitored, but Lookup
 // finds the first one.
-func (m *Monitor) insert(hc config.Host, now time.Time) *host {
+func (m *Monitor) insert(hc *config.Host, now time.Time) *host {
 	m.lastID++
 	h := &host{id: m.lastID, cfg: hc, state: Pending, since: now, dirty: true}
+	if m.counting {
+		h.counters = new(Counters)
+	}
 	_, literal := hc.Target.Literal()
 	h.named = !literal
 	m.hosts = append(m.hosts, h)
@@ -171,7 +191,9 @@ func (m *Monitor) Handle(r probe.Result) (Transition, bool) {
 		return Transition{}, false
 	}
 	m.touch(h)
-	h.counters.record(r)
+	if h.counters != nil {
+		h.counters.record(r)
+	}
 	if h.named && r.Addr.IsValid() {
 		h.resolved = r.Addr
 	}
@@ -241,7 +263,9 @@ func (m *Monitor) goDown(h *host) (Transition, bool) {
 	t.Reason = h.lastErr
 	t.DownSince = start
 	h.state, h.since, h.downSince = Down, start, start
-	h.counters.Outages++
+	if h.counters != nil {
+		h.counters.Outages++
+	}
 	m.storeErr("record outage start", h, m.storeOutageStarted(h.cfg.Name, start))
 	m.save(h)
 	return t, true
@@ -395,7 +419,7 @@ func (m *Monitor) Add(hc config.Host) (probe.HostID, error) {
 	case hc.Parent != "" && m.byName[hc.Parent] == nil:
 		return 0, fmt.Errorf("add host %q: parent %q: %w", hc.Name, hc.Parent, ErrNoParent)
 	}
-	h := m.insert(hc, m.now())
+	h := m.insert(&hc, m.now())
 	if hc.Origin == config.OriginRuntime && m.store != nil {
 		m.storeErr("save runtime host", h, m.store.AddRuntimeHost(hc))
 	}
@@ -505,8 +529,9 @@ func (h *host) buildView() *HostView {
 		Since:   h.since,
 		LastErr: h.lastErr,
 		Samples: h.samples.ordered(),
-
-		Counters: h.counters,
+	}
+	if h.counters != nil {
+		v.Counters = *h.counters
 	}
 	v.Resolved = h.resolved
 	switch h.state {

@@ -128,7 +128,8 @@ func (m *Monitor) reload(hosts []config.Host) (ReloadResult, reloadPlan, error) 
 		res.Removed = append(res.Removed, h.cfg.Name)
 	}
 	order := make([]*host, 0, len(hosts)+len(kept))
-	for _, hc := range hosts {
+	for i := range hosts {
+		hc := &hosts[i]
 		h := matched[hc.Name]
 		if h == nil {
 			h = m.insert(hc, now)
@@ -137,7 +138,7 @@ func (m *Monitor) reload(hosts []config.Host) (ReloadResult, reloadPlan, error) 
 			order = append(order, h)
 			continue
 		}
-		if !sameHost(h.cfg, hc) || h.cfg.Origin != hc.Origin {
+		if !sameHost(*h.cfg, *hc) || h.cfg.Origin != hc.Origin {
 			res.Changed = append(res.Changed, hc.Name)
 		}
 		respec := m.update(h, hc)
@@ -163,22 +164,26 @@ func (m *Monitor) reload(hosts []config.Host) (ReloadResult, reloadPlan, error) 
 // update prepares h for its new settings hc and reports whether the engine
 // must probe it anew (its target or timing changed). A new target resets
 // what was measured at the old one.
-func (m *Monitor) update(h *host, hc config.Host) (respec bool) {
+func (m *Monitor) update(h *host, hc *config.Host) (respec bool) {
 	old := h.cfg
 	if old.Target != hc.Target {
 		h.samples = ring{}
-		h.counters = Counters{}
+		if h.counters != nil {
+			*h.counters = Counters{}
+		}
 		h.fails, h.oks = 0, 0
 		h.lastErr = ""
 	}
 	return old.Target != hc.Target || old.Interval != hc.Interval || old.Timeout != hc.Timeout
 }
 
-// adopt gives h its new settings. A runtime host that a config host of the
+// adopt gives h its new settings: it points at hc from now on, so that the
+// previous config's host list can go. A runtime host that a config host of the
 // same name replaces leaves the store's runtime list; its state, saved
 // under the same name, is saved again since leaving the list deletes it.
-func (m *Monitor) adopt(h *host, hc config.Host) {
-	if sameHost(h.cfg, hc) && h.cfg.Origin == hc.Origin {
+func (m *Monitor) adopt(h *host, hc *config.Host) {
+	if sameHost(*h.cfg, *hc) && h.cfg.Origin == hc.Origin {
+		h.cfg = hc
 		return
 	}
 	wasRuntime := h.cfg.Origin == config.OriginRuntime && hc.Origin != config.OriginRuntime

@@ -32,6 +32,7 @@ func TestReloadKeepsUnchangedHosts(t *testing.T) {
 	clock := newClock()
 	st := &forgetStore{}
 	m := New(clock, []config.Host{hostCfg("a", 2, 1), hostCfg("b", 2, 1)}, nil)
+	m.KeepCounters()
 	m.SetStore(st, nil)
 	h := startRunner(t, m, RunnerOptions{})
 	recv(t, h.r.Snapshots())

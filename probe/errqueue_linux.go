@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -26,12 +27,11 @@ const (
 )
 
 // drainErrors reads a ping socket's error queue (MSG_ERRQUEUE) into
-// rd.replies (or rd.foreign) and returns how many errors it read. Errors
-// are rare, so this goes through the ordinary wrapper.
+// rd.replies (or rd.foreign) and returns how many errors it read.
 func (s *icmpSocket) drainErrors(rd *replyReader, now time.Time) int {
 	n := 0
 	for {
-		m, oobn, _, from, err := unix.Recvmsg(s.fd, rd.ebuf[:], rd.eoob[:], unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
+		m, oobn, dst, err := s.recvError(rd)
 		if err == unix.EINTR {
 			continue
 		}
@@ -39,13 +39,6 @@ func (s *icmpSocket) drainErrors(rd *replyReader, now time.Time) int {
 			return n
 		}
 		n++
-		var dst netip.Addr
-		switch sa := from.(type) {
-		case *unix.SockaddrInet4:
-			dst = netip.AddrFrom4(sa.Addr)
-		case *unix.SockaddrInet6:
-			dst = netip.AddrFrom16(sa.Addr).Unmap()
-		}
 		r, ok := s.parseQueuedError(rd.ebuf[:min(m, len(rd.ebuf))], rd.eoob[:oobn], dst)
 		if !ok {
 			rd.foreign++
@@ -59,6 +52,38 @@ func (s *icmpSocket) drainErrors(rd *replyReader, now time.Time) int {
 		}
 		rd.replies = append(rd.replies, r)
 	}
+}
+
+// recvError reads one entry of the error queue into rd.ebuf and rd.eoob
+// with a raw recvmsg(2) on the reader's kept headers (recvBatch sets them
+// anew each time): it is called on every wake-up that reads nothing, so it
+// allocates nothing. It returns the data's and control messages' lengths
+// and the address the failed request went to.
+func (s *icmpSocket) recvError(rd *replyReader) (n, oobn int, dst netip.Addr, err error) {
+	st := &rd.sys
+	st.iovs[0].Base = &rd.ebuf[0]
+	st.iovs[0].SetLen(len(rd.ebuf))
+	st.rsas[0] = unix.RawSockaddrAny{}
+	h := &st.msgs[0].Hdr
+	*h = unix.Msghdr{
+		Name:    (*byte)(unsafe.Pointer(&st.rsas[0])),
+		Namelen: unix.SizeofSockaddrAny,
+		Iov:     &st.iovs[0],
+		Control: &rd.eoob[0],
+	}
+	h.SetIovlen(1)
+	h.SetControllen(len(rd.eoob))
+	r, _, e := unix.RawSyscall(unix.SYS_RECVMSG, uintptr(s.fd), uintptr(unsafe.Pointer(h)), unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
+	if e != 0 {
+		return 0, 0, netip.Addr{}, e
+	}
+	switch st.rsas[0].Addr.Family {
+	case unix.AF_INET:
+		dst = netip.AddrFrom4((*unix.RawSockaddrInet4)(unsafe.Pointer(&st.rsas[0])).Addr)
+	case unix.AF_INET6:
+		dst = netip.AddrFrom16((*unix.RawSockaddrInet6)(unsafe.Pointer(&st.rsas[0])).Addr).Unmap()
+	}
+	return int(r), min(int(h.Controllen), len(rd.eoob)), dst, nil
 }
 
 // parseQueuedError decodes one entry of a ping socket's error queue: the
