@@ -118,10 +118,6 @@ type pending struct {
 	addr  netip.Addr
 }
 
-// reResolveAfter is how many consecutive failures of a named host make the
-// engine resolve the name again (its address may have moved).
-const reResolveAfter = 3
-
 // NewEngine opens the sockets the options ask for. With ICMP set, it fails
 // with ErrNoICMP when no ICMP socket of any kind can be opened.
 func NewEngine(opts Options) (*Engine, error) {
@@ -347,26 +343,4 @@ func (e *Engine) lookupLocked(id HostID) *slot {
 		}
 	}
 	return e.hosts[id]
-}
-
-// noteOutcome counts consecutive failures of a host, and resolves a named
-// host again after a few: its address may have changed.
-func (e *Engine) noteOutcome(id HostID, ok bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if s := e.hosts[id]; s != nil {
-		e.noteOutcomeLocked(s, ok)
-	}
-}
-
-func (e *Engine) noteOutcomeLocked(s *slot, ok bool) {
-	if ok {
-		s.failures = 0
-		return
-	}
-	s.failures++
-	if s.failures >= reResolveAfter && s.name != nil && time.Since(s.name.resolvedAt) > 30*time.Second {
-		s.name.resolvedAt = time.Time{} // stale: startResolve will look it up
-		e.startResolve(s)
-	}
 }
