@@ -80,16 +80,8 @@ func preferIPv4(addrs []netip.Addr) netip.Addr {
 // engine resolve the name again (its address may have moved).
 const reResolveAfter = 3
 
-// noteOutcome counts consecutive failures of a host, and resolves a named
+// noteOutcomeLocked counts consecutive failures of s, and resolves a named
 // host again after a few: its address may have changed.
-func (e *Engine) noteOutcome(id HostID, ok bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if s := e.hosts[id]; s != nil {
-		e.noteOutcomeLocked(s, ok)
-	}
-}
-
 func (e *Engine) noteOutcomeLocked(s *slot, ok bool) {
 	if ok {
 		s.failures = 0

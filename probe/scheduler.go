@@ -191,7 +191,7 @@ func (e *Engine) send(s *slot, now time.Time) {
 	}
 	if e.opts.Prober != nil || s.spec.Target.Kind == KindTCP {
 		e.mu.Unlock()
-		e.sendSync(s.spec, seq, addr, now)
+		e.sendSync(s, seq, addr, now)
 		return
 	}
 	sock, sockErr := e.v4, e.v4err
@@ -220,12 +220,15 @@ func (e *Engine) send(s *slot, now time.Time) {
 }
 
 // sendSync runs one probe of a synchronous prober (TCP, demo) in its own
-// goroutine, bounded by the host's timeout.
-func (e *Engine) sendSync(spec Spec, seq uint64, addr netip.Addr, at time.Time) {
+// goroutine, bounded by the host's timeout. Its result goes to s only: a
+// host paused and resumed meanwhile has a new slot, which the probe of the
+// old one must not count against.
+func (e *Engine) sendSync(s *slot, seq uint64, addr netip.Addr, at time.Time) {
 	p := e.opts.Prober
 	if p == nil {
 		p = e.opts.TCP
 	}
+	spec := s.spec
 	e.sent.Add(1)
 	e.workers.Add(1)
 	go func() {
@@ -234,15 +237,15 @@ func (e *Engine) sendSync(spec Spec, seq uint64, addr netip.Addr, at time.Time) 
 		rtt, err := p.Probe(ctx, spec.Target, addr)
 		cancel()
 		e.mu.Lock()
-		current := e.hosts[spec.ID] != nil && e.hosts[spec.ID].spec == spec
-		e.mu.Unlock()
-		if e.ctx.Err() != nil || !current {
-			return // stopped, or the host was removed meanwhile
+		if s.removed || e.ctx.Err() != nil {
+			e.mu.Unlock()
+			return // the host was removed (or paused) meanwhile, or the engine stopped
 		}
+		e.noteOutcomeLocked(s, err == nil)
+		e.mu.Unlock()
 		if err == nil {
 			e.received.Add(1)
 		}
-		e.noteOutcome(spec.ID, err == nil)
 		e.emit(Result{ID: spec.ID, Seq: seq, RTT: rtt, Err: err, At: at, Addr: addr})
 	}()
 }
