@@ -145,18 +145,45 @@ func NewEngine(opts Options) (*Engine, error) {
 	return e, nil
 }
 
-// Mode describes how probes are sent, for the start-up log line:
-// "unprivileged", "raw", "demo" or "none".
-func (e *Engine) Mode() string {
-	switch {
-	case e.opts.Prober != nil:
-		return "demo"
-	case e.v4 != nil && !e.v4.raw, e.v4 == nil && e.v6 != nil && !e.v6.raw:
+// SocketMode is how the engine sends ICMP probes, as Mode reports it.
+type SocketMode uint8
+
+// The socket modes. Their String is what logs and metrics show.
+const (
+	SocketNone         SocketMode = iota // no ICMP socket: tcp:// targets only
+	SocketUnprivileged                   // datagram "ping" sockets
+	SocketRaw                            // raw sockets
+	SocketDemo                           // the demo prober: no socket at all
+)
+
+// String returns "none", "unprivileged", "raw" or "demo".
+func (m SocketMode) String() string {
+	switch m {
+	case SocketUnprivileged:
 		return "unprivileged"
-	case e.v4 != nil || e.v6 != nil:
+	case SocketRaw:
 		return "raw"
+	case SocketDemo:
+		return "demo"
 	}
 	return "none"
+}
+
+// MarshalText returns String, so that a structured log shows the word, not
+// the number.
+func (m SocketMode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// Mode says how probes are sent, for the start-up log line.
+func (e *Engine) Mode() SocketMode {
+	switch {
+	case e.opts.Prober != nil:
+		return SocketDemo
+	case e.v4 != nil && !e.v4.raw, e.v4 == nil && e.v6 != nil && !e.v6.raw:
+		return SocketUnprivileged
+	case e.v4 != nil || e.v6 != nil:
+		return SocketRaw
+	}
+	return SocketNone
 }
 
 // Stats returns the running totals.

@@ -1,9 +1,12 @@
 package probe
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -96,5 +99,45 @@ func TestLoopbackHostsAnswerFast(t *testing.T) {
 	}
 	if s := e.Stats(); s.Received < uint64(10*len(ids)) {
 		t.Errorf("stats %+v", s)
+	}
+}
+
+// TestSocketModeWords: the start-up line and the metrics show the mode as a
+// word, in text and JSON logs alike; these words are what users grep for.
+func TestSocketModeWords(t *testing.T) {
+	for _, tt := range []struct {
+		mode SocketMode
+		want string
+	}{
+		{SocketNone, "none"},
+		{SocketUnprivileged, "unprivileged"},
+		{SocketRaw, "raw"},
+		{SocketDemo, "demo"},
+	} {
+		if got := tt.mode.String(); got != tt.want {
+			t.Errorf("SocketMode(%d).String() = %q, want %q", tt.mode, got, tt.want)
+		}
+		var text, js bytes.Buffer
+		slog.New(slog.NewTextHandler(&text, nil)).Info("started", "icmp", tt.mode)
+		slog.New(slog.NewJSONHandler(&js, nil)).Info("started", "icmp", tt.mode)
+		if !strings.Contains(text.String(), " icmp="+tt.want+"\n") {
+			t.Errorf("text log %q, want icmp=%s", text.String(), tt.want)
+		}
+		if !strings.Contains(js.String(), `"icmp":"`+tt.want+`"`) {
+			t.Errorf("JSON log %q, want \"icmp\":%q", js.String(), tt.want)
+		}
+	}
+	e, err := NewEngine(Options{Prober: NewDemo(1, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Mode() != SocketDemo {
+		t.Errorf("demo engine's Mode() = %v, want demo", e.Mode())
+	}
+	if e, err = NewEngine(Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if e.Mode() != SocketNone {
+		t.Errorf("engine without ICMP: Mode() = %v, want none", e.Mode())
 	}
 }
