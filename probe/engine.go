@@ -80,13 +80,10 @@ type Engine struct {
 	tracing tracing // trace.go
 }
 
-// slot is the engine's view of one host.
-//
-// The fields every probe touches come first and the probes in flight live
-// in the slot itself (pendBuf), so that a send and its reply touch a few
-// adjacent cache lines of one host: at thousands of hosts, each host's slot
-// is cold by the time its next probe is due, and the misses were most of the
-// engine's own CPU.
+// slot is the engine's view of one host. The fields every probe touches
+// come first and the probe in flight lives in the slot itself (pendBuf), so
+// that a send and its reply touch a few adjacent cache lines of a host
+// whose slot is cold by then.
 type slot struct {
 	removed  bool
 	seq      uint64
@@ -100,10 +97,8 @@ type slot struct {
 	name *nameState // a DNS name's lookups; nil for an IP address
 }
 
-// nameState is what the engine knows of the lookups of a host's DNS name.
-// It is apart from the slot so that the slot of an IP address, which most
-// hosts have, is 40 bytes smaller (a size class less: 1.3 MB at 20,000
-// hosts).
+// nameState is what the engine knows of the lookups of a host's DNS name;
+// it is apart from the slot so that the slot of an IP address stays small.
 type nameState struct {
 	resolveErr error // the last resolution failure, while addr is invalid
 	resolving  bool

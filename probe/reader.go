@@ -57,13 +57,9 @@ func (s *slot) takeLocked(seq, token uint64, checkToken bool) (pending, bool) {
 }
 
 // readLoop matches the replies that arrive while the scheduler sleeps: it
-// waits for a packet on any socket, reads every packet waiting, and then
-// rests until the scheduler's next wake-up, which reads the sockets itself,
-// or batchWindow at most, so that a result is never held back longer. So a
-// reply wakes the process only when no read is coming soon anyway. The
-// rest is a timerfd, like the scheduler's sleep (see sleeper). Resting
-// costs no accuracy: an RTT ends at the kernel's receive timestamp, and the
-// scheduler reads the sockets before it gives up on any probe.
+// waits for a packet, reads every packet waiting, then rests until the
+// scheduler's next wake-up (which reads the sockets) or batchWindow at
+// most, so that a reply wakes the process only when no read is coming soon.
 func (e *Engine) readLoop(ctx context.Context, socks []*icmpSocket, w *replyWaiter) {
 	rd := new(replyReader)
 	stamped := true // every socket has kernel timestamps: reading late is harmless

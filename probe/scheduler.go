@@ -8,14 +8,9 @@ import (
 	"time"
 )
 
-// batchWindow bounds how far ahead of its time the scheduler sends a
-// probe: one wake-up sends every probe due within min(batchWindow,
-// interval/10), at most maxBurst of them, so the scheduler wakes at most
-// ~10 times a second unless bursts would pass maxBurst. Accuracy is not
-// traded: an RTT ends at the kernel's receive timestamp, and no probe is
-// given up before the sockets are read. Each host's interval stays exact
-// on average: its next probe is due an interval after the last was due.
-// Why wake-ups are worth bounding: README, "Performance".
+// batchWindow bounds how early the scheduler sends a probe: one wake-up
+// sends every probe due within sendAhead, at most maxBurst of them. Each
+// host's next probe is still due an interval after its last was due.
 const batchWindow = 100 * time.Millisecond
 
 // maxBurst bounds the probes one wake-up sends back to back, so that a
