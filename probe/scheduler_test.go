@@ -314,7 +314,7 @@ func TestHostAddedWhileAsleepIsProbed(t *testing.T) {
 // connect to it hangs until its deadline, as to a blackholed port.
 func fullListener(t *testing.T) netip.AddrPort {
 	t.Helper()
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
