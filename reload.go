@@ -12,6 +12,7 @@ import (
 
 	"downtime/config"
 	"downtime/monitor"
+	"downtime/probe"
 )
 
 // setupReload makes each SIGHUP on hup reload the config (see
@@ -84,7 +85,7 @@ func (a *app) reloadHosts(ctx context.Context) (*config.Config, monitor.ReloadRe
 			}
 		}
 	}
-	if needsICMP(cfg.Hosts) && a.engine.Mode() == "none" {
+	if needsICMP(cfg.Hosts) && a.engine.Mode() == probe.SocketNone {
 		return nil, monitor.ReloadResult{}, errors.New("the new config has ICMP hosts, but downtime started with tcp:// targets only and has no ICMP socket: restart it to probe them")
 	}
 	res, err := a.runner.Reload(ctx, cfg.Hosts)

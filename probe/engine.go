@@ -80,13 +80,10 @@ type Engine struct {
 	tracing tracing // trace.go
 }
 
-// slot is the engine's view of one host.
-//
-// The fields every probe touches come first and the probes in flight live
-// in the slot itself (pendBuf), so that a send and its reply touch a few
-// adjacent cache lines of one host: at thousands of hosts, each host's slot
-// is cold by the time its next probe is due, and the misses were most of the
-// engine's own CPU.
+// slot is the engine's view of one host. The fields every probe touches
+// come first and the probe in flight lives in the slot itself (pendBuf), so
+// that a send and its reply touch a few adjacent cache lines of a host
+// whose slot is cold by then.
 type slot struct {
 	removed  bool
 	seq      uint64
@@ -100,10 +97,8 @@ type slot struct {
 	name *nameState // a DNS name's lookups; nil for an IP address
 }
 
-// nameState is what the engine knows of the lookups of a host's DNS name.
-// It is apart from the slot so that the slot of an IP address, which most
-// hosts have, is 40 bytes smaller (a size class less: 1.3 MB at 20,000
-// hosts).
+// nameState is what the engine knows of the lookups of a host's DNS name;
+// it is apart from the slot so that the slot of an IP address stays small.
 type nameState struct {
 	resolveErr error // the last resolution failure, while addr is invalid
 	resolving  bool
@@ -117,33 +112,6 @@ type pending struct {
 	sent  time.Time
 	addr  netip.Addr
 }
-
-// batchWindow bounds how far ahead of its time the scheduler sends a
-// probe: one wake-up sends every probe due within min(batchWindow,
-// interval/10), at most maxBurst of them, so the scheduler wakes at most
-// ~10 times a second unless bursts would pass maxBurst. Accuracy is not
-// traded: an RTT ends at the kernel's receive timestamp, and no probe is
-// given up before the sockets are read. Each host's interval stays exact
-// on average: its next probe is due an interval after the last was due.
-// Why wake-ups are worth bounding: README, "Performance".
-const batchWindow = 100 * time.Millisecond
-
-// maxBurst bounds the probes one wake-up sends back to back, so that a
-// large list does not flood a slow link or a stateful firewall.
-const maxBurst = 64
-
-// sendAhead is how early a probe of spec may go in a batch (see
-// batchWindow).
-func sendAhead(spec Spec) time.Duration { return min(batchWindow, spec.Interval/10) }
-
-// sendSlack is how long a wake-up for a send waits for a deadline just
-// after it, so that both are done in one wake-up: with timeout = interval,
-// a probe's deadline falls a few microseconds after its host's next send.
-const sendSlack = 500 * time.Microsecond
-
-// reResolveAfter is how many consecutive failures of a named host make the
-// engine resolve the name again (its address may have moved).
-const reResolveAfter = 3
 
 // NewEngine opens the sockets the options ask for. With ICMP set, it fails
 // with ErrNoICMP when no ICMP socket of any kind can be opened.
@@ -172,18 +140,45 @@ func NewEngine(opts Options) (*Engine, error) {
 	return e, nil
 }
 
-// Mode describes how probes are sent, for the start-up log line:
-// "unprivileged", "raw", "demo" or "none".
-func (e *Engine) Mode() string {
-	switch {
-	case e.opts.Prober != nil:
-		return "demo"
-	case e.v4 != nil && !e.v4.raw, e.v4 == nil && e.v6 != nil && !e.v6.raw:
+// SocketMode is how the engine sends ICMP probes, as Mode reports it.
+type SocketMode uint8
+
+// The socket modes. Their String is what logs and metrics show.
+const (
+	SocketNone         SocketMode = iota // no ICMP socket: tcp:// targets only
+	SocketUnprivileged                   // datagram "ping" sockets
+	SocketRaw                            // raw sockets
+	SocketDemo                           // the demo prober: no socket at all
+)
+
+// String returns "none", "unprivileged", "raw" or "demo".
+func (m SocketMode) String() string {
+	switch m {
+	case SocketUnprivileged:
 		return "unprivileged"
-	case e.v4 != nil || e.v6 != nil:
+	case SocketRaw:
 		return "raw"
+	case SocketDemo:
+		return "demo"
 	}
 	return "none"
+}
+
+// MarshalText returns String, so that a structured log shows the word, not
+// the number.
+func (m SocketMode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// Mode says how probes are sent, for the start-up log line.
+func (e *Engine) Mode() SocketMode {
+	switch {
+	case e.opts.Prober != nil:
+		return SocketDemo
+	case e.v4 != nil && !e.v4.raw, e.v4 == nil && e.v6 != nil && !e.v6.raw:
+		return SocketUnprivileged
+	case e.v4 != nil || e.v6 != nil:
+		return SocketRaw
+	}
+	return SocketNone
 }
 
 // Stats returns the running totals.
@@ -342,391 +337,6 @@ func (e *Engine) Run(ctx context.Context, out chan<- Result) error {
 	return nil
 }
 
-// spreadFirstSends staggers the hosts added before Run: host i of n first
-// sends at i/n of its interval, so n hosts never go out in one burst.
-func (e *Engine) spreadFirstSends(now time.Time) {
-	ids := make([]HostID, 0, len(e.hosts))
-	for id := range e.hosts {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	n := len(ids)
-	for i, id := range ids {
-		s := e.hosts[id]
-		s.next = now.Add(time.Duration(int64(s.spec.Interval) * int64(i) / int64(n)))
-		e.events.push(event{at: s.next, s: s}, s.spec.Interval)
-		e.startResolve(s)
-	}
-}
-
-// schedule is the scheduler loop. Each wake-up reads the replies that have
-// arrived, reports the probes whose deadline has passed, sends every probe
-// due within sendAhead, reads the replies that came back at once, and hands
-// the results over just before it sleeps again.
-func (e *Engine) schedule(ctx context.Context, sl *sleeper) {
-	var (
-		sends   []*slot
-		expired []deadline
-		rd      = new(replyReader)
-		results []Result
-	)
-	for {
-		now := time.Now()
-		// Replies first: one that arrived before its deadline is matched
-		// before the deadline is looked at, however late the reader runs.
-		e.drainAll(rd)
-		sends, expired = sends[:0], expired[:0]
-		e.mu.Lock()
-		sends = e.dueLocked(now, sends)
-		// Timeouts are never early: an early one could turn a slow reply
-		// into a loss.
-		expired = e.deadlines.popDue(now, expired)
-		e.mu.Unlock()
-
-		results = e.collectRead(rd, results[:0])
-		results = e.expireAll(expired, results)
-		for _, s := range sends {
-			e.send(s, now)
-		}
-		if len(sends) > 0 {
-			// Replies that came back at once (loopback, a LAN) are read now
-			// rather than by the reader, which would wake for them.
-			e.drainAll(rd)
-			results = e.collectRead(rd, results)
-		}
-		e.rest.set(0) // the sockets were just read: the reader's rest ends
-		// The sleep is set under the lock, so a host added after this
-		// look at the queue pokes the sleeper after it was set.
-		e.mu.Lock()
-		wait := time.Hour
-		if wake, ok := e.nextWakeLocked(); ok {
-			wait = time.Until(wake)
-		}
-		if wait > 0 {
-			sl.set(wait)
-		}
-		e.mu.Unlock()
-		// The results go out last, right before the scheduler sleeps: the
-		// monitor's goroutine, woken by the first one, then runs on this
-		// thread once this one sleeps, rather than on a second thread (and
-		// CPU) started for it while this one is still busy.
-		for _, r := range results {
-			e.emit(r)
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		if wait > 0 && sl.sleep() != nil {
-			return // closed: ctx is done
-		}
-	}
-}
-
-// drainAll reads every packet waiting on the sockets into rd, for the
-// scheduler.
-func (e *Engine) drainAll(rd *replyReader) {
-	for _, sock := range [...]*icmpSocket{e.v4, e.v6} {
-		if sock != nil {
-			sock.drain(rd)
-		}
-	}
-}
-
-// dueLocked appends to sends the hosts whose next probe is due within its
-// sendAhead of now, earliest first, at most maxBurst of them, and takes
-// them off the send queue.
-func (e *Engine) dueLocked(now time.Time, sends []*slot) []*slot {
-	for n := 0; n < maxBurst && e.events.len() > 0; n++ {
-		ev := e.events.peek()
-		if ev.at.After(now.Add(sendAhead(ev.s.spec))) {
-			break
-		}
-		sends = append(sends, e.events.pop().s)
-	}
-	return sends
-}
-
-// nextWakeLocked is when the scheduler has something to do: the next send or
-// the next deadline of a probe still unanswered. A deadline within
-// sendSlack after the next send takes the send with it.
-func (e *Engine) nextWakeLocked() (time.Time, bool) {
-	at, ok := e.deadlines.next()
-	if e.events.len() == 0 {
-		return at, ok
-	}
-	next := e.events.peek().at
-	if !ok || next.Before(at.Add(-sendSlack)) {
-		return next, true
-	}
-	return at, true // the deadline first, or just after the send: one wake-up for both
-}
-
-// reschedule queues the probe after the one s is sending now: its interval
-// after the last one's time, so that the interval is exact on average
-// whatever the batching. now is when the scheduler woke up.
-func (e *Engine) reschedule(s *slot, now time.Time) {
-	s.next = s.next.Add(s.spec.Interval)
-	if s.next.Before(now) {
-		// We fell behind (a stopped process, an overloaded machine):
-		// continue from now rather than firing the missed probes at once.
-		s.next = now.Add(s.spec.Interval)
-	}
-	e.events.push(event{at: s.next, s: s}, s.spec.Interval)
-}
-
-// send sends the next probe of s and schedules the one after it. now is
-// when the scheduler woke up: a batch's sends share it, and only an ICMP
-// probe's send time, which its RTT starts from, is read afresh.
-func (e *Engine) send(s *slot, now time.Time) {
-	e.mu.Lock()
-	if s.removed {
-		e.mu.Unlock()
-		return
-	}
-	e.reschedule(s, now)
-	s.seq++
-	seq := s.seq
-	addr := s.addr
-	if e.opts.Prober == nil && !addr.IsValid() {
-		var resolveErr error
-		if s.name != nil {
-			resolveErr = s.name.resolveErr
-		}
-		e.startResolve(s)
-		e.mu.Unlock()
-		if resolveErr != nil {
-			e.emit(Result{ID: s.spec.ID, Seq: seq, At: now, Err: resolveErr})
-		}
-		// Still resolving for the first time: no verdict yet.
-		return
-	}
-	if e.opts.Prober != nil || s.spec.Target.Kind == KindTCP {
-		e.mu.Unlock()
-		e.sendSync(s.spec, seq, addr, now)
-		return
-	}
-	sock, sockErr := e.v4, e.v4err
-	if addr.Is6() {
-		sock, sockErr = e.v6, e.v6err
-	}
-	if sock == nil {
-		e.mu.Unlock()
-		e.emit(Result{ID: s.spec.ID, Seq: seq, At: now, Addr: addr, Err: fmt.Errorf("no ICMP socket for %s: %w", addr, sockErr)})
-		return
-	}
-	token := e.rng.Uint64()
-	pkt := sock.echoRequest(&sock.pkt, seq, s.spec.ID, token)
-	sent := time.Now()
-	s.pending = append(s.pending, pending{seq: seq, token: token, sent: sent, addr: addr})
-	e.deadlines.push(deadline{at: sent.Add(s.spec.Timeout), s: s, seq: seq}, s.spec.Timeout)
-	e.mu.Unlock()
-
-	e.sent.Add(1)
-	if err := sock.send(pkt, addr); err != nil {
-		// No route, a link that is down: the kernel says so at once.
-		if _, ok := e.take(s, seq); ok {
-			e.emit(Result{ID: s.spec.ID, Seq: seq, At: sent, Addr: addr, Err: fmt.Errorf("send: %w", err)})
-		}
-	}
-}
-
-// sendSync runs one probe of a synchronous prober (TCP, demo) in its own
-// goroutine, bounded by the host's timeout.
-func (e *Engine) sendSync(spec Spec, seq uint64, addr netip.Addr, at time.Time) {
-	p := e.opts.Prober
-	if p == nil {
-		p = e.opts.TCP
-	}
-	e.sent.Add(1)
-	e.workers.Add(1)
-	go func() {
-		defer e.workers.Done()
-		ctx, cancel := context.WithTimeout(e.ctx, spec.Timeout)
-		rtt, err := p.Probe(ctx, spec.Target, addr)
-		cancel()
-		e.mu.Lock()
-		current := e.hosts[spec.ID] != nil && e.hosts[spec.ID].spec == spec
-		e.mu.Unlock()
-		if e.ctx.Err() != nil || !current {
-			return // stopped, or the host was removed meanwhile
-		}
-		if err == nil {
-			e.received.Add(1)
-		}
-		e.noteOutcome(spec.ID, err == nil)
-		e.emit(Result{ID: spec.ID, Seq: seq, RTT: rtt, Err: err, At: at, Addr: addr})
-	}()
-}
-
-// expireAll turns the probes whose deadline passed and whose reply has not
-// come into timeouts, appended to buf for the caller to send (as matchAll).
-func (e *Engine) expireAll(ds []deadline, buf []Result) []Result {
-	if len(ds) == 0 {
-		return buf
-	}
-	e.mu.Lock()
-	for _, d := range ds {
-		if d.s.removed {
-			continue
-		}
-		p, ok := d.s.takeLocked(d.seq, 0, false)
-		if !ok {
-			continue
-		}
-		e.noteOutcomeLocked(d.s, false)
-		buf = append(buf, Result{ID: d.s.spec.ID, Seq: d.seq, At: p.sent, Addr: p.addr, Err: ErrTimeout})
-	}
-	e.mu.Unlock()
-	return buf
-}
-
-// take removes probe seq from s's outstanding probes and reports whether it
-// was still there. A removed host's probes are never reported: a host that
-// is paused and resumed gets a new slot under the same ID, and the old
-// slot's timeouts must not count against it.
-func (e *Engine) take(s *slot, seq uint64) (pending, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if s.removed {
-		return pending{}, false
-	}
-	return s.takeLocked(seq, 0, false)
-}
-
-// takeLocked removes probe seq from s's outstanding probes (only if it
-// carries token, with checkToken) and returns it.
-func (s *slot) takeLocked(seq, token uint64, checkToken bool) (pending, bool) {
-	for i, p := range s.pending {
-		if p.seq != seq {
-			continue
-		}
-		if checkToken && p.token != token {
-			return pending{}, false
-		}
-		s.pending = slices.Delete(s.pending, i, i+1)
-		return p, true
-	}
-	return pending{}, false
-}
-
-// readLoop matches the replies that arrive while the scheduler sleeps: it
-// waits for a packet on any socket, reads every packet waiting, and then
-// rests until the scheduler's next wake-up, which reads the sockets itself,
-// or batchWindow at most, so that a result is never held back longer. So a
-// reply wakes the process only when no read is coming soon anyway. The
-// rest is a timerfd, like the scheduler's sleep (see sleeper). Resting
-// costs no accuracy: an RTT ends at the kernel's receive timestamp, and the
-// scheduler reads the sockets before it gives up on any probe.
-func (e *Engine) readLoop(ctx context.Context, socks []*icmpSocket, w *replyWaiter) {
-	rd := new(replyReader)
-	stamped := true // every socket has kernel timestamps: reading late is harmless
-	for _, s := range socks {
-		stamped = stamped && s.kernelTS
-	}
-	var results []Result
-	for ctx.Err() == nil {
-		n := 0
-		for _, s := range socks {
-			n += s.drain(rd)
-		}
-		results = e.collectRead(rd, results[:0])
-		for _, r := range results {
-			e.emit(r)
-		}
-		if n == 0 {
-			if err := w.wait(); err != nil {
-				return // closed: the engine is stopping
-			}
-			continue
-		}
-		if !stamped {
-			continue // without kernel timestamps, a reply read late has a longer RTT
-		}
-		e.rest.set(batchWindow)
-		if e.rest.sleep() != nil {
-			return // closed: ctx is done
-		}
-	}
-}
-
-// collectRead matches what rd has read, appends the results to buf and
-// empties rd.
-func (e *Engine) collectRead(rd *replyReader, buf []Result) []Result {
-	if rd.ignored > 0 {
-		e.ignored.Add(rd.ignored)
-		rd.ignored = 0
-	}
-	if rd.foreign > 0 {
-		e.foreign.Add(rd.foreign)
-		rd.foreign = 0
-	}
-	if len(rd.replies) > 0 {
-		buf = e.matchAll(rd.replies, buf)
-		rd.replies = rd.replies[:0]
-	}
-	return buf
-}
-
-// matchAll turns decoded replies into Results for those that answer a probe
-// we are waiting for: the right host, from the address we sent to, with the
-// sequence number and token we sent. An ICMP error that quotes such a probe
-// answers it too, with the error as the Result's Err. Replies to trace
-// probes go to their trace (trace.go). It appends the results to buf for the
-// caller to send: a batch is matched under one lock and its results sent
-// together, so the monitor wakes once for a batch rather than once a reply.
-func (e *Engine) matchAll(rs []reply, buf []Result) []Result {
-	var received, errs, ignored, foreign uint64
-	traced := false
-	e.mu.Lock()
-	for _, r := range rs {
-		if r.id&traceBit != 0 {
-			traced = true
-			continue
-		}
-		s := e.lookupLocked(r.id)
-		to := r.from
-		if r.err != nil {
-			to = r.dst // the error comes from a router; the request went to s
-		}
-		var p pending
-		ok := s != nil && s.addr == to && uint16(r.seq) == r.seq16
-		if ok {
-			p, ok = s.takeLocked(r.seq, r.token, true)
-		}
-		switch {
-		case !ok && r.err != nil:
-			foreign++
-		case !ok:
-			ignored++
-		case r.err != nil:
-			errs++
-			e.noteOutcomeLocked(s, false)
-			buf = append(buf, Result{ID: s.spec.ID, Seq: p.seq, At: p.sent, Addr: p.addr, Err: r.err})
-		default:
-			received++
-			s.failures = 0
-			buf = append(buf, Result{ID: s.spec.ID, Seq: p.seq, RTT: max(r.at.Sub(p.sent), 0), At: p.sent, Addr: r.from})
-		}
-	}
-	e.mu.Unlock()
-	if traced {
-		for _, r := range rs {
-			if r.id&traceBit != 0 && !e.tracing.deliver(r) {
-				if r.err != nil {
-					foreign++
-				} else {
-					ignored++
-				}
-			}
-		}
-	}
-	e.ignored.Add(ignored)
-	e.foreign.Add(foreign)
-	e.icmpErrors.Add(errs)
-	e.received.Add(received)
-	return buf
-}
-
 // denseIDs bounds the IDs kept in the dense index; larger ones (never, from
 // the monitor, which counts from 1) are found in the map.
 const denseIDs = 1 << 22
@@ -755,33 +365,4 @@ func (e *Engine) lookupLocked(id HostID) *slot {
 		}
 	}
 	return e.hosts[id]
-}
-
-// noteOutcome counts consecutive failures of a host, and resolves a named
-// host again after a few: its address may have changed.
-func (e *Engine) noteOutcome(id HostID, ok bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if s := e.hosts[id]; s != nil {
-		e.noteOutcomeLocked(s, ok)
-	}
-}
-
-func (e *Engine) noteOutcomeLocked(s *slot, ok bool) {
-	if ok {
-		s.failures = 0
-		return
-	}
-	s.failures++
-	if s.failures >= reResolveAfter && s.name != nil && time.Since(s.name.resolvedAt) > 30*time.Second {
-		s.name.resolvedAt = time.Time{} // stale: startResolve will look it up
-		e.startResolve(s)
-	}
-}
-
-func (e *Engine) emit(r Result) {
-	select {
-	case e.out <- r:
-	case <-e.ctx.Done():
-	}
 }

@@ -47,13 +47,9 @@ const payloadLen = 20
 const socketBuffer = 4 << 20
 
 // icmpSocket is one ICMP socket shared by every host of one address family.
-//
-// The socket is a bare non-blocking descriptor, kept away from the Go
-// runtime's network poller on purpose. A socket in the poller wakes the
-// poller's thread for every packet that arrives, whether or not a goroutine
-// waits for it: at 4,000 replies a second that was 4,000 thread wake-ups a
-// second, more CPU than the probing itself. Here a packet wakes a thread only
-// when the reader is waiting for one (see replyWaiter).
+// It is a bare non-blocking descriptor, kept out of the Go runtime's network
+// poller, which would wake a thread for every packet: here a packet wakes a
+// thread only when the reader waits for one (see replyWaiter).
 type icmpSocket struct {
 	v6  bool
 	raw bool

@@ -52,9 +52,9 @@ func TestModesProbeLoopback(t *testing.T) {
 			if e.v4 == nil || e.v4.raw != tt.raw {
 				t.Fatalf("v4 socket %+v, want raw=%v", e.v4, tt.raw)
 			}
-			wantMode := map[bool]string{true: "raw", false: "unprivileged"}[tt.raw]
+			wantMode := map[bool]SocketMode{true: SocketRaw, false: SocketUnprivileged}[tt.raw]
 			if e.Mode() != wantMode {
-				t.Errorf("Mode() = %q, want %q", e.Mode(), wantMode)
+				t.Errorf("Mode() = %v, want %v", e.Mode(), wantMode)
 			}
 			ids := []HostID{1}
 			e.Add(Spec{ID: 1, Target: Target{Host: "127.0.0.1"}, Interval: 20 * time.Millisecond, Timeout: 20 * time.Millisecond})

@@ -2,6 +2,15 @@
 //
 // ICMP probes of all hosts share one socket per address family (see icmp.go);
 // TCP and demo probes go through the small Prober interface.
+//
+// The parts and their files: the Engine's lifecycle and its hosts
+// (engine.go); the scheduler, which decides what is due and sends it
+// (scheduler.go), with its send queue and deadline FIFOs (queues.go); the
+// reader, which turns replies and passed deadlines into Results (reader.go);
+// the ICMP sockets (icmp.go, icmperr.go, errqueue_*.go, icmpfilter_*.go,
+// sockopt_*.go, sys_*.go) and the sleeps on them (sleep_*.go, wait_*.go);
+// name resolution (resolve.go); traces (trace.go, trace_send.go); the TCP
+// and demo probers (tcp.go, demo.go).
 package probe
 
 import (

@@ -75,3 +75,21 @@ func preferIPv4(addrs []netip.Addr) netip.Addr {
 	}
 	return addrs[0].Unmap()
 }
+
+// reResolveAfter is how many consecutive failures of a named host make the
+// engine resolve the name again (its address may have moved).
+const reResolveAfter = 3
+
+// noteOutcomeLocked counts consecutive failures of s, and resolves a named
+// host again after a few: its address may have changed.
+func (e *Engine) noteOutcomeLocked(s *slot, ok bool) {
+	if ok {
+		s.failures = 0
+		return
+	}
+	s.failures++
+	if s.failures >= reResolveAfter && s.name != nil && time.Since(s.name.resolvedAt) > 30*time.Second {
+		s.name.resolvedAt = time.Time{} // stale: startResolve will look it up
+		e.startResolve(s)
+	}
+}

@@ -13,13 +13,9 @@ import (
 )
 
 // sleeper is where the scheduler sleeps until its next wake-up: a timerfd
-// in the Go runtime's network poller, not a runtime timer. A runtime timer
-// costs each wake-up up to four thread wake-ups: the poller waits whole
-// milliseconds and wakes early, then once more for the rest, and the
-// runtime's monitor thread (sysmon) sleeps until the next timer and wakes
-// with it, then again 10 ms later. A timerfd has nanosecond precision and
-// leaves sysmon asleep; its system calls are raw for the same reason (a
-// runtime system call wakes a sleeping sysmon).
+// in the Go runtime's network poller, with raw system calls, rather than a
+// runtime timer, which costs a wake-up several thread wake-ups (README,
+// "What a wake-up costs").
 type sleeper struct {
 	fd   int
 	file *os.File // fd as the runtime polls it; closing it ends sleep

@@ -10,14 +10,10 @@ import (
 )
 
 // The engine's sends and reads are raw system calls: the socket is
-// non-blocking, so they never block, and the runtime need not know about
-// them. Through the ordinary wrappers, each is a runtime "syscall", and a
-// goroutine that makes thousands a second, woken by a timer and so running
-// on an inherited time slice, looks to the runtime's sysmon like one stuck
-// in a long system call: sysmon takes its P away and then polls every 20 µs
-// for a while. That cost, not the probing, made the CPU use at 4,000 hosts
-// swing between 1× and 3× fping's from one run to the next (README, "Performance").
-// gVisor's rawfile package writes packets the same way for the same reason.
+// non-blocking, so they never block, and through the runtime's wrappers a
+// goroutine making thousands a second looks to sysmon like one stuck in a
+// system call, which costs a handoff of its P and 20 µs polling (README,
+// "Design"). gVisor's rawfile package writes packets the same way.
 
 // sysState is what the raw calls need, kept in the socket so that they
 // allocate nothing.

@@ -2,10 +2,15 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"slices"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestFirstSendsComeInBoundedBurstsSpreadOverTheInterval runs the real
@@ -300,6 +305,141 @@ func TestHostAddedWhileAsleepIsProbed(t *testing.T) {
 		}
 		if id == 1 {
 			e.Add(Spec{ID: 2, Target: Target{Host: "127.0.0.2"}, Interval: time.Hour, Timeout: time.Second})
+		}
+	}
+}
+
+// fullListener returns the address of a loopback TCP listener whose accept
+// queue is full and never drained: the kernel drops every further SYN, so a
+// connect to it hangs until its deadline, as to a blackholed port.
+func fullListener(t *testing.T) netip.AddrPort {
+	t.Helper()
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ap := netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(sa.(*unix.SockaddrInet4).Port))
+	for range 8 {
+		c, err := net.DialTimeout("tcp4", ap.String(), 200*time.Millisecond)
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return ap // the queue is full
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	t.Skip("the accept queue of a listener with backlog 0 never filled")
+	return ap
+}
+
+// Issue 11, read defect 1: a TCP or demo probe sent before a pause reported
+// into the resumed host, because sendSync checked the host's spec (the same
+// after a resume) rather than its slot. The stale result could push the
+// resumed host toward DOWN. These tests pause a host while its probe is in
+// flight, resume it, and require that only the resumed host's own probe
+// reports.
+
+func TestTCPProbeInFlightAtPauseDoesNotReportIntoTheResumedHost(t *testing.T) {
+	ap := fullListener(t)
+	e, err := NewEngine(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := Spec{ID: 1, Target: Target{Kind: KindTCP, Host: ap.Addr().String(), Port: ap.Port()},
+		Interval: time.Hour, Timeout: time.Second}
+	e.Add(spec)
+	ctx, cancel := context.WithCancel(context.Background())
+	out := make(chan Result, 16)
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx, out) }()
+	defer func() { cancel(); <-done }()
+
+	waitFor(t, "the first probe to be sent", func() bool { return e.Stats().Sent == 1 })
+	resumed := time.Now()
+	e.Remove(1) // pause: the connect still hangs
+	e.Add(spec) // resume
+	waitFor(t, "the resumed host's probe to be sent", func() bool { return e.Stats().Sent == 2 })
+	requireOnlyResumedResult(t, e, out, resumed)
+}
+
+func TestDemoProbeInFlightAtPauseDoesNotReportIntoTheResumedHost(t *testing.T) {
+	target := Target{Kind: KindICMP, Host: "198.18.0.1"}
+	d := NewDemo(1, time.Now)
+	d.SetRoles(map[string]DemoRole{target.String(): DemoDown}) // every probe fails
+	// Each probe waits until the test releases it.
+	started := make(chan chan struct{}, 4)
+	d.Sleep = func(ctx context.Context, _ time.Duration) error {
+		release := make(chan struct{})
+		started <- release
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	e, err := NewEngine(Options{Prober: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := Spec{ID: 1, Target: target, Interval: time.Hour, Timeout: time.Hour}
+	e.Add(spec)
+	ctx, cancel := context.WithCancel(context.Background())
+	out := make(chan Result, 16)
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx, out) }()
+	defer func() { cancel(); <-done }()
+
+	old := <-started
+	resumed := time.Now()
+	e.Remove(1)
+	e.Add(spec)
+	current := <-started
+	close(old) // the paused host's probe fails now, after the resume
+	close(current)
+	requireOnlyResumedResult(t, e, out, resumed)
+}
+
+// requireOnlyResumedResult waits for the result of the probe the resumed
+// host sent (at or after resumed) and for every probe in flight to end, and
+// fails if a probe sent before the resume reported.
+func requireOnlyResumedResult(t *testing.T, e *Engine, out <-chan Result, resumed time.Time) {
+	t.Helper()
+	select {
+	case r := <-out:
+		if r.At.Before(resumed) {
+			t.Fatalf("a probe sent %v before the resume reported into the resumed host: %+v", resumed.Sub(r.At), r)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no result from the resumed host's probe")
+	}
+	e.workers.Wait() // the paused host's probe has ended too: it reported or it did not
+	for len(out) > 0 {
+		if r := <-out; r.At.Before(resumed) {
+			t.Fatalf("a probe sent %v before the resume reported into the resumed host: %+v", resumed.Sub(r.At), r)
+		}
+	}
+}
+
+// waitFor polls cond until it holds, failing after 5 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 5 s for %s", what)
 		}
 	}
 }

@@ -8,15 +8,10 @@ type event struct {
 	s  *slot
 }
 
-// sendQueue holds the next send of every host, earliest first.
-//
-// Hosts with one interval are sent in the order their sends fall due, and
-// each one's next send is the last plus the interval, so their events come
-// in time order: a FIFO per interval keeps them sorted at O(1) a probe, read
-// in memory order. A heap did the same at O(log n) with a cache miss a level,
-// a tenth of the engine's CPU at 4,000 hosts. An event that would break a
-// FIFO's order (a host added while running, one that fell behind) goes to a
-// small heap beside them instead.
+// sendQueue holds the next send of every host, earliest first. The sends of
+// hosts with one interval come in time order, so a FIFO per interval keeps
+// them sorted at O(1) a probe; an event that would break a FIFO's order (a
+// host added while running, one that fell behind) goes to a small heap.
 type sendQueue struct {
 	fifos fifosBy[event] // by interval
 	heap  eventHeap

@@ -1,0 +1,60 @@
+package probe
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestEventHeapOrdersByTime(t *testing.T) {
+	var h eventHeap
+	base := time.Now()
+	for _, ms := range []int{50, 10, 40, 0, 30, 20, 20} {
+		h.push(event{at: base.Add(time.Duration(ms) * time.Millisecond)})
+	}
+	last := base.Add(-time.Hour)
+	for len(h) > 0 {
+		ev := h.pop()
+		if ev.at.Before(last) {
+			t.Fatalf("popped %v after %v", ev.at, last)
+		}
+		last = ev.at
+	}
+}
+
+// TestSendQueueOrdersByTime: events of two intervals, mostly in order as a
+// running engine pushes them and some out of order (a host added while
+// running, one pushed back), come out earliest first, every one once.
+func TestSendQueueOrdersByTime(t *testing.T) {
+	var q sendQueue
+	base := time.Now()
+	at := func(ms int) time.Time { return base.Add(time.Duration(ms) * time.Millisecond) }
+	pushes := []struct {
+		ms       int
+		interval time.Duration
+	}{
+		{0, time.Second}, {10, time.Second}, {20, time.Second},
+		{5, 5 * time.Second}, {15, 5 * time.Second},
+		{12, time.Second}, // out of order for its FIFO
+		{30, time.Second}, {1, 5 * time.Second}, {25, time.Second}, {1000, time.Second},
+	}
+	for _, p := range pushes {
+		q.push(event{at: at(p.ms)}, p.interval)
+	}
+	if q.len() != len(pushes) {
+		t.Fatalf("len = %d, want %d", q.len(), len(pushes))
+	}
+	var got []int
+	for q.len() > 0 {
+		peeked := q.peek()
+		ev := q.pop()
+		if !ev.at.Equal(peeked.at) {
+			t.Fatalf("pop %v, but peek said %v", ev.at, peeked.at)
+		}
+		got = append(got, int(ev.at.Sub(base)/time.Millisecond))
+	}
+	want := []int{0, 1, 5, 10, 12, 15, 20, 25, 30, 1000}
+	if !slices.Equal(got, want) {
+		t.Fatalf("popped %v, want %v", got, want)
+	}
+}
