@@ -10,13 +10,14 @@ import (
 
 // setupChat reads commands and button presses from the Telegram chat
 // ([telegram] commands, on by default): /status, /ack, /mute, /unmute,
-// /help, only from chat_id (and allowed_users).
-func setupChat(a *app, tg *alert.Telegram) error {
-	if !a.cfg.Chat.Commands {
+// /help, only from chat_id (and allowed_users). It does nothing while
+// alerts do not go to Telegram; it runs after setupAlerts.
+func (a *app) setupChat() error {
+	if a.telegram == nil || !a.cfg.Chat.Commands {
 		return nil
 	}
 	c, err := alert.NewCommander(alert.CommanderOptions{
-		Telegram:   tg,
+		Telegram:   a.telegram,
 		Dispatcher: a.alerts,
 		Allowed:    a.cfg.Chat,
 		Log:        a.log,

@@ -43,9 +43,9 @@ func (h *stateHealth) problem() string {
 // setupStateWatch checks at once that the state file takes a write (a full
 // disk does not), then looks at it every stateCheckEvery and says, once
 // and loudly, when it was deleted or replaced.
-func (a *app) setupStateWatch() {
+func (a *app) setupStateWatch() error {
 	if a.store == nil {
-		return
+		return nil
 	}
 	if err := a.store.CheckWrite(); err != nil {
 		a.state.fail(err.Error())
@@ -68,6 +68,7 @@ func (a *app) setupStateWatch() {
 			}
 		}
 	})
+	return nil
 }
 
 // alertStore is the state file as the alert path writes it: a failed
