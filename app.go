@@ -272,6 +272,18 @@ func (a *app) logStarted(extra ...any) {
 	a.log.Info("monitor started", append(attrs, extra...)...)
 }
 
+// logStopped writes the last line, "monitor stopped" or, when run
+// returned err, "monitor failed", and returns the exit code.
+func (a *app) logStopped(err error) int {
+	if err != nil {
+		a.log.Error("monitor failed", "err", err)
+		return exitFailure
+	}
+	st := a.engine.Stats()
+	a.log.Info("monitor stopped", "sent", st.Sent, "received", st.Received, "ignored", st.Ignored)
+	return exitOK
+}
+
 // monitorHosts is headless mode: run until ctx is cancelled.
 func monitorHosts(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Config, stdout, stderr io.Writer) int {
 	a, err := newApp(o, cfg, stdout)
@@ -283,11 +295,5 @@ func monitorHosts(ctx context.Context, hup <-chan os.Signal, o *options, cfg *co
 		return reportError(stderr, err)
 	}
 	a.logStarted()
-	if err := a.run(ctx); err != nil {
-		a.log.Error("monitor failed", "err", err)
-		return exitFailure
-	}
-	st := a.engine.Stats()
-	a.log.Info("monitor stopped", "sent", st.Sent, "received", st.Received, "ignored", st.Ignored)
-	return exitOK
+	return a.logStopped(a.run(ctx))
 }

@@ -156,13 +156,9 @@ func runUI(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Co
 		return exitFailure
 	}
 	if err != nil {
-		a.log.Error("monitor failed", "err", err)
-		fmt.Fprintf(stderr, "downtime: %v\n", err)
-		return exitFailure
+		fmt.Fprintf(stderr, "downtime: %v\n", err) // the log is a file: say it on the screen too
 	}
-	st := a.engine.Stats()
-	a.log.Info("monitor stopped", "sent", st.Sent, "received", st.Received, "ignored", st.Ignored)
-	return exitOK
+	return a.logStopped(err)
 }
 
 // reloadSummary is the UI's status line after a reload: how many hosts
