@@ -129,7 +129,7 @@ func newApp(o *options, cfg *config.Config, logw io.Writer) (*app, error) {
 		a.log.Info("no targets given: watching this machine (127.0.0.1, ::1); name hosts as arguments, with -f FILE or in -c CONFIG")
 	}
 
-	engOpts := probe.Options{ICMP: needsICMP(cfg.Hosts)}
+	engOpts := probe.Options{ICMP: needsICMP(cfg.Hosts), Resolver: resolver}
 	if o.demo {
 		demo := probe.NewDemo(time.Now().UnixNano(), time.Now)
 		demo.SetRoles(demoRoles)
