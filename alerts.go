@@ -21,7 +21,7 @@ const botCheckTimeout = 15 * time.Second
 // chat_id, else to the log. The outbox and the alert state live in the
 // state file (in memory with --no-state). A Telegram that cannot be
 // reached at start-up stops nothing: the messages wait in the outbox.
-func setupAlerts(a *app) error {
+func (a *app) setupAlerts() error {
 	cfg := a.cfg
 	if path, bad := cfg.TokenFileWorldReadable(); bad {
 		a.log.Warn("the file holding the telegram token is readable by other users", "file", path, "fix", "chmod 600 "+path)
@@ -76,11 +76,11 @@ func setupAlerts(a *app) error {
 	a.onTransition(d.Transition)
 	a.addService(d.Run)
 	if tg != nil {
+		a.telegram = tg
 		a.addService(func(ctx context.Context) error {
 			checkBot(ctx, a, tg)
 			return nil
 		})
-		return setupChat(a, tg)
 	}
 	return nil
 }

@@ -15,8 +15,10 @@ import (
 	"downtime/store"
 )
 
-// app is one running monitor: the parts main wires together. Features plug
-// in through onTransition and addService, each from a file of its own.
+// app is one running monitor: the parts main wires together. Each feature
+// is a setupX method in a file of its own, named for what it holds; it
+// plugs in through onTransition and addService. newApp and setupServices
+// list them.
 type app struct {
 	opts      *options
 	cfg       *config.Config
@@ -41,6 +43,10 @@ type app struct {
 	snapshots func(ctx context.Context, ch <-chan monitor.Snapshot)
 	// alerts is the alert dispatcher (alerts.go); nil until setupAlerts.
 	alerts *alert.Dispatcher
+	// telegram sends the alerts (alerts.go); nil when they go to the log.
+	telegram *alert.Telegram
+	// hup carries the SIGHUPs that reload (reload.go); nil with the UI.
+	hup <-chan os.Signal
 	// state says whether the state file keeps what happens (statewatch.go).
 	state stateHealth
 	// logw queues log lines for the output, which may stall (logwriter.go).
@@ -50,9 +56,10 @@ type app struct {
 	paths *pathTracer
 	// chat reads commands from Telegram (chat.go); nil when off.
 	chat *alert.Commander
-	// stopHistory stores the last minutes of history (history.go); nil
-	// without a state file.
-	stopHistory func()
+	// recordHistory takes every result into the history, stopHistory
+	// stores its last minutes (history.go); both nil without a state file.
+	recordHistory func(name string, interval time.Duration, r probe.Result)
+	stopHistory   func()
 }
 
 // onTransition adds a consumer of transitions.
@@ -122,7 +129,7 @@ func newApp(o *options, cfg *config.Config, logw io.Writer) (*app, error) {
 		a.log.Info("no targets given: watching this machine (127.0.0.1, ::1); name hosts as arguments, with -f FILE or in -c CONFIG")
 	}
 
-	engOpts := probe.Options{ICMP: needsICMP(cfg.Hosts)}
+	engOpts := probe.Options{ICMP: needsICMP(cfg.Hosts), Resolver: resolver}
 	if o.demo {
 		demo := probe.NewDemo(time.Now().UnixNano(), time.Now)
 		demo.SetRoles(demoRoles)
@@ -141,12 +148,20 @@ func newApp(o *options, cfg *config.Config, logw io.Writer) (*app, error) {
 			a.log.Error("state not saved", "err", err)
 		})
 	}
-	a.runner = monitor.NewRunner(a.mon, eng, monitor.RunnerOptions{OnResult: a.setupHistory()})
-	if engOpts.ICMP && engOpts.Prober == nil {
-		a.paths = newPathTracer(eng, a.log)
-		a.addService(a.paths.keepGoodPaths)
+	if err := a.setupHistory(); err != nil {
+		a.close()
+		return nil, err
 	}
-	a.onTransition(transitionLogger(a.log))
+	a.runner = monitor.NewRunner(a.mon, eng, monitor.RunnerOptions{OnResult: a.recordHistory})
+	for _, setup := range []func() error{
+		a.setupPaths,         // paths.go
+		a.setupTransitionLog, // logsink.go
+	} {
+		if err := setup(); err != nil {
+			a.close()
+			return nil, err
+		}
+	}
 	return a, nil
 }
 
@@ -224,21 +239,24 @@ func (a *app) run(ctx context.Context) error {
 	return runErr
 }
 
-// setupServices plugs in what runs beside the monitor: alerts, metrics,
-// the heartbeat and, when hup is not nil, the SIGHUP reload (the UI takes
-// SIGHUP as the terminal going away and reloads with its r key instead).
+// setupServices plugs in the features that run beside the monitor, in
+// order: each may use what an earlier one built. hup, when not nil,
+// carries the SIGHUPs that reload (the UI takes SIGHUP as the terminal
+// going away and reloads with its r key instead).
 func (a *app) setupServices(hup <-chan os.Signal) error {
-	if err := setupAlerts(a); err != nil {
-		return err
+	a.hup = hup
+	for _, setup := range []func() error{
+		a.setupAlerts,     // alerts.go: the dispatcher, Telegram
+		a.setupChat,       // chat.go: commands from the Telegram chat
+		a.setupMetrics,    // metricsrv.go: /metrics
+		a.setupReload,     // reload.go: SIGHUP
+		a.setupHeartbeat,  // heartbeat.go
+		a.setupStateWatch, // statewatch.go: the state file deleted or full
+	} {
+		if err := setup(); err != nil {
+			return err
+		}
 	}
-	if err := setupMetrics(a, a.alertStats()); err != nil {
-		return err
-	}
-	if hup != nil {
-		setupReload(a, hup)
-	}
-	setupHeartbeat(a)
-	a.setupStateWatch()
 	return nil
 }
 
@@ -254,6 +272,18 @@ func (a *app) logStarted(extra ...any) {
 	a.log.Info("monitor started", append(attrs, extra...)...)
 }
 
+// logStopped writes the last line, "monitor stopped" or, when run
+// returned err, "monitor failed", and returns the exit code.
+func (a *app) logStopped(err error) int {
+	if err != nil {
+		a.log.Error("monitor failed", "err", err)
+		return exitFailure
+	}
+	st := a.engine.Stats()
+	a.log.Info("monitor stopped", "sent", st.Sent, "received", st.Received, "ignored", st.Ignored)
+	return exitOK
+}
+
 // monitorHosts is headless mode: run until ctx is cancelled.
 func monitorHosts(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Config, stdout, stderr io.Writer) int {
 	a, err := newApp(o, cfg, stdout)
@@ -265,11 +295,5 @@ func monitorHosts(ctx context.Context, hup <-chan os.Signal, o *options, cfg *co
 		return reportError(stderr, err)
 	}
 	a.logStarted()
-	if err := a.run(ctx); err != nil {
-		a.log.Error("monitor failed", "err", err)
-		return exitFailure
-	}
-	st := a.engine.Stats()
-	a.log.Info("monitor stopped", "sent", st.Sent, "received", st.Received, "ignored", st.Ignored)
-	return exitOK
+	return a.logStopped(a.run(ctx))
 }

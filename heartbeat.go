@@ -10,10 +10,10 @@ import (
 // runs; without a url it does nothing. A beat goes out only when the
 // monitor answers a snapshot request, so a wedged monitor falls as silent
 // as a dead machine.
-func setupHeartbeat(a *app) {
+func (a *app) setupHeartbeat() error {
 	hb := a.cfg.Heartbeat
 	if hb.URL == "" {
-		return
+		return nil
 	}
 	a.log.Info("heartbeat on", "every", hb.Interval.String())
 	a.addService(func(ctx context.Context) error {
@@ -28,4 +28,5 @@ func setupHeartbeat(a *app) {
 			Log:       a.log,
 		})
 	})
+	return nil
 }

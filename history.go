@@ -2,21 +2,20 @@ package main
 
 import (
 	"sync"
-	"time"
 
 	"downtime/history"
-	"downtime/probe"
 )
 
 // historyBatches is how many minutes' batches may wait for the writer
 // before the aggregator drops one: the monitor never waits on the disk.
 const historyBatches = 16
 
-// setupHistory starts the history writer on the state file and returns what
-// the Runner calls for every result (nil without a state file). a.stopHistory
-// closes the last minutes and waits for them to be written; it runs once,
-// after Run has returned or instead of it.
-func (a *app) setupHistory() func(name string, interval time.Duration, r probe.Result) {
+// setupHistory starts the history writer on the state file and sets
+// a.recordHistory, what the Runner calls for every result; without a state
+// file it does nothing. a.stopHistory closes the last minutes and waits
+// for them to be written; it runs once, after Run has returned or instead
+// of it.
+func (a *app) setupHistory() error {
 	if a.store == nil {
 		return nil
 	}
@@ -43,5 +42,6 @@ func (a *app) setupHistory() func(name string, interval time.Duration, r probe.R
 			}
 		})
 	}
-	return agg.Record
+	a.recordHistory = agg.Record
+	return nil
 }

@@ -7,6 +7,13 @@ import (
 	"downtime/monitor"
 )
 
+// setupTransitionLog writes every transition to the log (see
+// transitionLogger).
+func (a *app) setupTransitionLog() error {
+	a.onTransition(transitionLogger(a.log))
+	return nil
+}
+
 // transitionLogger writes one line per transition: "host down", "host
 // up", and "host still down" for outages restored from the store at
 // start-up.

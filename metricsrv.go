@@ -15,10 +15,9 @@ import (
 // setupMetrics serves Prometheus metrics at /metrics on --metrics ADDR, or
 // else [metrics] listen; neither set, it does nothing. It binds at once, so
 // an address in use fails the start rather than a minute later, and logs
-// the address bound (with port 0, the port the kernel chose).
-//
-// alerts feeds the downtime_alerts_* metrics; nil exports zeros.
-func setupMetrics(a *app, alerts metrics.AlertStats) error {
+// the address bound (with port 0, the port the kernel chose). It runs
+// after setupAlerts and setupChat, whose counts it exports.
+func (a *app) setupMetrics() error {
 	addr := a.opts.metrics
 	if addr == "" {
 		addr = a.cfg.Metrics.Listen
@@ -28,7 +27,7 @@ func setupMetrics(a *app, alerts metrics.AlertStats) error {
 	}
 	a.mon.KeepCounters() // the runner has not started: the monitor is still ours
 	reg, err := metrics.NewRegistry(metrics.NewCollector(a.runner, metrics.Options{
-		Alerts:     alerts,
+		Alerts:     a.alertStats(),
 		Engine:     a.engine,
 		LogDropped: a.logw.Dropped,
 		Version:    version,

@@ -62,6 +62,18 @@ type pathTracer struct {
 	traced atomic.Uint64 // traces started at DOWN
 }
 
+// setupPaths traces the path to each ICMP host: the last good one, kept
+// by a service, and the one at DOWN, which a.paths adds to the transition
+// (app.run). Demo and tcp:// hosts have no path.
+func (a *app) setupPaths() error {
+	if a.opts.demo || !needsICMP(a.cfg.Hosts) {
+		return nil
+	}
+	a.paths = newPathTracer(a.engine, a.log)
+	a.addService(a.paths.keepGoodPaths)
+	return nil
+}
+
 func newPathTracer(eng pathEngine, log *slog.Logger) *pathTracer {
 	return &pathTracer{eng: eng, log: log, wait: pathWait, startBy: pathStartBy, parentGrace: parentGrace,
 		good: map[probe.HostID]int{}, down: map[string]bool{}, downIDs: map[probe.HostID]bool{}}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -15,11 +14,15 @@ import (
 	"downtime/probe"
 )
 
-// setupReload makes each SIGHUP on hup reload the config (see
-// app.reload). main catches the signal from its first instruction, so a
-// SIGHUP that comes before the monitor runs waits for it instead of
-// killing the process.
-func setupReload(a *app, hup <-chan os.Signal) {
+// setupReload makes each SIGHUP on a.hup reload the config (see
+// app.reload); with no a.hup (the UI) it does nothing. main catches the
+// signal from its first instruction, so a SIGHUP that comes before the
+// monitor runs waits for it instead of killing the process.
+func (a *app) setupReload() error {
+	hup := a.hup
+	if hup == nil {
+		return nil
+	}
 	a.addService(func(ctx context.Context) error {
 		for {
 			select {
@@ -30,6 +33,7 @@ func setupReload(a *app, hup <-chan os.Signal) {
 			}
 		}
 	})
+	return nil
 }
 
 // reload reads the config again with the options of the start (config

@@ -284,7 +284,7 @@ func TestRuntimeHostGetsAlertsAndDefaultReminders(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.close()
-	if err := setupAlerts(a); err != nil {
+	if err := a.setupAlerts(); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -43,9 +43,9 @@ func (h *stateHealth) problem() string {
 // setupStateWatch checks at once that the state file takes a write (a full
 // disk does not), then looks at it every stateCheckEvery and says, once
 // and loudly, when it was deleted or replaced.
-func (a *app) setupStateWatch() {
+func (a *app) setupStateWatch() error {
 	if a.store == nil {
-		return
+		return nil
 	}
 	if err := a.store.CheckWrite(); err != nil {
 		a.state.fail(err.Error())
@@ -68,6 +68,7 @@ func (a *app) setupStateWatch() {
 			}
 		}
 	})
+	return nil
 }
 
 // alertStore is the state file as the alert path writes it: a failed
@@ -107,11 +108,8 @@ func (s alertStore) RecordAttempt(id int64, at time.Time, reason string) error {
 }
 
 // Silences and SaveSilences pass the acks and mutes through to the state
-// file: without them the wrapper hid the store's alert.SilenceStore, and
-// acks and mutes did not survive a restart. A failed save is logged by the
-// dispatcher ("acks and mutes not saved") and not noted here: the start
-// saves them before the state file's own check, whose reason ("state file
-// … cannot be written") says more.
+// file, so that they survive a restart. A failed save is not noted here:
+// the dispatcher logs it, and the state file's own check says more.
 func (s alertStore) Silences() (alert.Silences, error) {
 	ss, ok := s.Store.(alert.SilenceStore)
 	if !ok {

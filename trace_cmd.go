@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"os"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"downtime/config"
 	"downtime/probe"
 )
 
@@ -29,8 +29,9 @@ net.ipv4.ping_group_range), nothing more.
 Flags:
 `
 
-// traceCmd is `downtime trace`: exit 0 with a report, 2 for bad usage, 1
-// when no trace can be sent.
+// traceCmd is `downtime trace`: exit 0 with a report, 2 for bad usage, 78
+// for a HOST that is no valid target or does not resolve (as the monitor
+// exits for a bad target), 1 when no trace can be sent.
 func traceCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("downtime trace", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -61,7 +62,7 @@ func traceCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	addr, err := resolveTraceHost(ctx, host)
 	if err != nil {
 		fmt.Fprintf(stderr, "downtime trace: %v\n", err)
-		return exitUsage
+		return exitConfig
 	}
 	eng, err := probe.NewEngine(probe.Options{ICMP: true})
 	if err != nil {
@@ -109,14 +110,22 @@ func traceCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 // resolveTraceHost turns HOST into one address: an IP literal as it is, a
-// name by the system resolver (IPv4 first, as mtr does).
+// name by the resolver (IPv4 first, as mtr does). What is not an IP or a
+// DNS name (config.ParseTarget) is refused before any lookup.
 func resolveTraceHost(ctx context.Context, host string) (netip.Addr, error) {
-	if a, err := netip.ParseAddr(host); err == nil {
-		return a.Unmap(), nil
+	t, err := config.ParseTarget(host)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	if t.Kind != probe.KindICMP {
+		return netip.Addr{}, fmt.Errorf("%q: trace takes a host (an IP or a DNS name), not a tcp:// target", host)
+	}
+	if a, err := netip.ParseAddr(t.Host); err == nil {
+		return a, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	addrs, err := resolver.LookupNetIP(ctx, "ip", t.Host)
 	if err != nil {
 		return netip.Addr{}, fmt.Errorf("resolve %s: %w", host, err)
 	}

@@ -11,23 +11,20 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/term"
 	"github.com/muesli/termenv"
 
-	"downtime/alert"
 	"downtime/config"
 	"downtime/monitor"
 	"downtime/ui"
 )
 
-// uiFPS is how often Bubble Tea's renderer wakes up to draw what changed.
-// Its default, 60, woke the process 60 times a second (and the runtime's
-// monitor thread with each) with nothing new to draw: at 50 hosts that was
-// most of the UI's CPU. At 10 a key shows within 100 ms.
+// uiFPS is how often Bubble Tea's renderer wakes up to draw what changed:
+// a key shows within 100 ms, and an idle screen does not wake the process
+// at Bubble Tea's default 60 a second (README, "Performance").
 const uiFPS = 10
 
 // logFileName is the log of a run with the UI, next to the state file.
@@ -158,70 +155,10 @@ func runUI(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Co
 		return exitFailure
 	}
 	if err != nil {
-		a.log.Error("monitor failed", "err", err)
-		fmt.Fprintf(stderr, "downtime: %v\n", err)
-		return exitFailure
+		fmt.Fprintf(stderr, "downtime: %v\n", err) // the log is a file: say it on the screen too
 	}
-	st := a.engine.Stats()
-	a.log.Info("monitor stopped", "sent", st.Sent, "received", st.Received, "ignored", st.Ignored)
-	return exitOK
+	return a.logStopped(err)
 }
-
-// uiAlertStatus is the UI's view of the alert channel: one Status call
-// a tick gives the header its state and the help its recent alerts, so
-// the two never disagree. nil ("telegram: off") before setupAlerts. With
-// Telegram off, alerts go to the log, which is a file while the UI is up:
-// the UI shows them instead. Texts are the messages', which never hold the
-// token.
-func uiAlertStatus(a *app) ui.AlertStatus {
-	if a.alerts == nil {
-		return nil
-	}
-	d := a.alerts
-	return ui.AlertStatusFunc(func() ui.AlertState {
-		st := uiAlertState(d.Status())
-		st.StateNotSaved = a.state.problem() != ""
-		return st
-	})
-}
-
-// uiAlertState translates the dispatcher's status for the UI.
-func uiAlertState(s alert.Status) ui.AlertState {
-	st := ui.AlertState{
-		Queued: s.Queued, Since: s.Since, Short: s.Short,
-		Reason: strings.TrimPrefix(s.Reason, "telegram: "),
-		Last:   s.Last, LastAt: s.LastAt, LastDown: isDownText(s.Last),
-	}
-	switch s.Health {
-	case alert.HealthOff:
-		st.Level = ui.AlertOff
-	case alert.HealthUnreachable:
-		st.Level = ui.AlertUnreachable
-	case alert.HealthRefused:
-		st.Level = ui.AlertRefused
-	case alert.HealthFailing:
-		st.Level = ui.AlertFailing
-	case alert.HealthChecking:
-		st.Level = ui.AlertChecking
-	default:
-		st.Level = ui.AlertOK
-	}
-	if st.Level == ui.AlertOK || st.Level == ui.AlertOff || st.Level == ui.AlertChecking {
-		st.Reason, st.Short, st.Since = "", "", time.Time{}
-	}
-	for _, r := range s.Recent {
-		st.Recent = append(st.Recent, ui.SentAlert{
-			Made: r.Made, Text: r.Text, Down: isDownText(r.Text), Delivery: r.Delivery.String(),
-			At: r.At, Reason: strings.TrimPrefix(r.Reason, "telegram: "),
-		})
-	}
-	return st
-}
-
-// isDownText reports an alert that tells of hosts down: DOWN lines,
-// reminders and a storm's summary with hosts down start with the red mark
-// (alert/message.go).
-func isDownText(text string) bool { return strings.HasPrefix(text, "🔴") }
 
 // reloadSummary is the UI's status line after a reload: how many hosts
 // were added, removed and changed, named when there are few.
