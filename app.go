@@ -286,6 +286,7 @@ func (a *app) logStopped(err error) int {
 
 // monitorHosts is headless mode: run until ctx is cancelled.
 func monitorHosts(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Config, stdout, stderr io.Writer) int {
+	collectSooner()
 	a, err := newApp(o, cfg, stdout)
 	if err != nil {
 		return reportError(stderr, err)

@@ -25,7 +25,8 @@ type Options struct {
 	// Hosts are the configured hosts: each one's Reminders (nil: those of
 	// the Reminders func; empty: none) and Parent. SetHosts replaces them
 	// after a reload. Hosts it does not list take their parent from their
-	// transitions.
+	// transitions. The dispatcher keeps pointers to them (no copy): they
+	// must not change afterwards.
 	Hosts []config.Host
 	// Notifier delivers the messages; nil writes them to Log (Telegram off).
 	Notifier Notifier

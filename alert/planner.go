@@ -41,7 +41,7 @@ type planner struct {
 	window   time.Duration
 	defaults func(host string) []time.Duration // the schedule of a host conf does not list
 
-	conf    map[string]hostConf   // the configured hosts, by name
+	conf    map[string]*config.Host // the configured hosts, by name; never modified
 	hosts   map[string]*hostState // open outages, and hosts with news in the window
 	dormant map[string]HostAlert  // saved outages the monitor has not restored yet
 	parents map[string]bool       // hosts named as a parent, so far
@@ -56,13 +56,6 @@ type planner struct {
 	maintNext    time.Time // the next window's start; zero when none
 	expired      []Mute    // mutes ended by time, for the log
 	started      []Mute    // mutes a maintenance window began, for the log
-}
-
-// hostConf is what the config says of a host.
-type hostConf struct {
-	reminders []time.Duration // nil: the defaults
-	parent    string
-	runtime   bool // added at runtime: a reloaded config does not list it
 }
 
 // hostState is the planner's view of one host.
@@ -97,7 +90,7 @@ func newPlanner(window time.Duration, defaults func(string) []time.Duration) *pl
 	return &planner{
 		window:   window,
 		defaults: defaults,
-		conf:     make(map[string]hostConf),
+		conf:     make(map[string]*config.Host),
 		hosts:    make(map[string]*hostState),
 		dormant:  make(map[string]HostAlert),
 		parents:  make(map[string]bool),
@@ -149,7 +142,7 @@ func (p *planner) state(name, address, parent string) *hostState {
 		h.address = address
 	}
 	if c, ok := p.conf[name]; ok {
-		parent = c.parent
+		parent = c.Parent
 		h.parent = parent
 	} else if parent != "" || address != "" {
 		h.parent = parent
@@ -171,14 +164,15 @@ func (p *planner) state(name, address, parent string) *hostState {
 // the steps passed meanwhile are not sent late (as when a parent
 // recovers); if it never was, due gives it its DOWN.
 func (p *planner) setHosts(hosts []config.Host, now time.Time) {
-	next := make(map[string]hostConf, len(hosts))
+	next := make(map[string]*config.Host, len(hosts))
 	for name, c := range p.conf {
-		if c.runtime {
-			next[name] = c
+		if c.Origin == config.OriginRuntime {
+			kept := *c // a copy: the old host list can go
+			next[name] = &kept
 		}
 	}
-	for _, h := range hosts {
-		next[h.Name] = hostConf{reminders: h.Reminders, parent: h.Parent, runtime: h.Origin == config.OriginRuntime}
+	for i := range hosts {
+		next[hosts[i].Name] = &hosts[i]
 	}
 	type before struct {
 		sched   []time.Duration
@@ -197,10 +191,10 @@ func (p *planner) setHosts(hosts []config.Host, now time.Time) {
 	}
 	p.conf = next
 	for _, h := range p.hosts {
-		if c, ok := next[h.name]; ok && c.parent != h.parent {
-			h.parent = c.parent
-			if c.parent != "" {
-				p.parents[c.parent] = true
+		if c, ok := next[h.name]; ok && c.Parent != h.parent {
+			h.parent = c.Parent
+			if c.Parent != "" {
+				p.parents[c.Parent] = true
 			}
 			p.dirty[h.name] = true
 		}

@@ -6,8 +6,8 @@ import (
 
 // schedule is host's reminder schedule.
 func (p *planner) schedule(host string) []time.Duration {
-	if c, ok := p.conf[host]; ok && c.reminders != nil {
-		return c.reminders
+	if c, ok := p.conf[host]; ok && c.Reminders != nil {
+		return c.Reminders
 	}
 	return p.defaults(host)
 }

@@ -3,6 +3,7 @@ package monitor
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"time"
 
@@ -49,22 +50,20 @@ type Monitor struct {
 // next result comes, and the misses were most of Handle's time.
 type host struct {
 	state      State
-	dirty      bool      // changed since view was built
-	fails, oks int       // consecutive failures / successes since the last opposite result
-	failSince  time.Time // when the first probe of the current failing run was sent
+	dirty      bool         // changed since view was built
+	fails, oks int32        // consecutive failures / successes since the last opposite result
+	id         probe.HostID // (here, beside the small fields, it fills what would be padding)
+	failSince  time.Time    // when the first probe of the current failing run was sent
 	lastErr    string
-	counters   *Counters // every probe and outage, for metrics (see counters.go); nil unless KeepCounters
+	counters   *Counters   // every probe and outage, for metrics (see counters.go); nil unless KeepCounters
+	resolved   *netip.Addr // the address a DNS name resolved to; nil for an IP address
 	samples    ring
 
-	id        probe.HostID
 	cfg       *config.Host // shared with the caller of New, Reload or Add; never modified
-	since     time.Time    // when state began
+	since     time.Time    // when state began; while paused, when it was paused
 	downSince time.Time    // start of the outage; kept through a pause, zero when none
 	upSince   time.Time    // while paused: when the host came up, if it was UP when paused
-	pausedAt  time.Time
-	view      *HostView // last published view; never modified after publication
-	named     bool      // the target is a DNS name, so resolved is worth showing
-	resolved  netip.Addr
+	view      *HostView    // last published view; never modified after publication
 }
 
 // New builds a monitor for hosts, restoring what the store kept of them in
@@ -127,8 +126,9 @@ func (m *Monitor) insert(hc *config.Host, now time.Time) *host {
 	if m.counting {
 		h.counters = new(Counters)
 	}
-	_, literal := hc.Target.Literal()
-	h.named = !literal
+	if _, literal := hc.Target.Literal(); !literal {
+		h.resolved = new(netip.Addr)
+	}
 	m.hosts = append(m.hosts, h)
 	m.byID = append(m.byID, h) // at index h.id: IDs count up from 1 with no gap
 	if _, dup := m.byName[hc.Name]; !dup {
@@ -150,8 +150,7 @@ func (m *Monitor) restore(h *host, s Saved, now time.Time) {
 	switch {
 	case s.Paused:
 		h.state = Paused
-		h.pausedAt = orNow(s.PausedAt, now)
-		h.since = h.pausedAt
+		h.since = orNow(s.PausedAt, now)
 		if s.State == Up {
 			h.upSince = since
 		}
@@ -194,15 +193,15 @@ func (m *Monitor) Handle(r probe.Result) (Transition, bool) {
 	if h.counters != nil {
 		h.counters.record(r)
 	}
-	if h.named && r.Addr.IsValid() {
-		h.resolved = r.Addr
+	if h.resolved != nil && r.Addr.IsValid() {
+		*h.resolved = r.Addr
 	}
 	if r.Err == nil {
 		h.samples.push(SampleOf(r.RTT))
 		h.lastErr = ""
-		h.oks++
+		h.oks = min(h.oks+1, math.MaxInt32-1) // counts to the threshold; no wrap
 		h.fails = 0
-		if h.state != Up && h.oks >= atLeastOne(h.cfg.UpAfter) {
+		if h.state != Up && int(h.oks) >= atLeastOne(h.cfg.UpAfter) {
 			return m.goUp(h)
 		}
 		return Transition{}, false
@@ -212,9 +211,9 @@ func (m *Monitor) Handle(r probe.Result) (Transition, bool) {
 	if h.fails == 0 {
 		h.failSince = m.sentAt(r)
 	}
-	h.fails++
+	h.fails = min(h.fails+1, math.MaxInt32-1)
 	h.oks = 0
-	if h.state != Down && h.fails >= atLeastOne(h.cfg.DownAfter) {
+	if h.state != Down && int(h.fails) >= atLeastOne(h.cfg.DownAfter) {
 		return m.goDown(h)
 	}
 	return Transition{}, false
@@ -291,7 +290,7 @@ func (m *Monitor) goUp(h *host) (Transition, bool) {
 // notice is the Notice n about h's open outage (see Notice for From and To).
 func (h *host) notice(n Notice, from State, at time.Time) Transition {
 	t := Transition{
-		ID: h.id, Host: h.cfg.Name, Address: h.cfg.Address, Resolved: h.resolved, Parent: h.cfg.Parent,
+		ID: h.id, Host: h.cfg.Name, Address: h.cfg.Address, Resolved: h.resolvedAddr(), Parent: h.cfg.Parent,
 		From: from, To: Paused, At: at, DownSince: h.downSince, Notice: n,
 	}
 	if n == NoticeResumed {
@@ -307,7 +306,7 @@ func (h *host) hasOutage() bool {
 
 func (h *host) transition(to State, at time.Time) Transition {
 	return Transition{
-		ID: h.id, Host: h.cfg.Name, Address: h.cfg.Address, Resolved: h.resolved, Parent: h.cfg.Parent,
+		ID: h.id, Host: h.cfg.Name, Address: h.cfg.Address, Resolved: h.resolvedAddr(), Parent: h.cfg.Parent,
 		From: h.state, To: to, At: at,
 	}
 }
@@ -345,7 +344,7 @@ func (m *Monitor) pause(id probe.HostID) (bool, error) {
 	if h.state == Up {
 		h.upSince = h.since
 	}
-	h.state, h.since, h.pausedAt = Paused, now, now
+	h.state, h.since = Paused, now
 	h.fails, h.oks = 0, 0
 	m.touch(h)
 	m.save(h)
@@ -378,7 +377,7 @@ func (m *Monitor) resume(id probe.HostID) (bool, error) {
 	default:
 		h.state, h.since = Pending, m.now()
 	}
-	h.pausedAt, h.upSince = time.Time{}, time.Time{}
+	h.upSince = time.Time{}
 	h.fails, h.oks = 0, 0
 	m.touch(h)
 	m.save(h)
@@ -533,15 +532,24 @@ func (h *host) buildView() *HostView {
 	if h.counters != nil {
 		v.Counters = *h.counters
 	}
-	v.Resolved = h.resolved
+	v.Resolved = h.resolvedAddr()
 	switch h.state {
 	case Down:
 		v.DownSince = h.downSince
 	case Paused:
-		v.PausedAt = h.pausedAt
+		v.PausedAt = h.since
 	}
 	v.fillStats()
 	return v
+}
+
+// resolvedAddr is the address h's DNS name last resolved to; none for an IP
+// address, or before the first result.
+func (h *host) resolvedAddr() netip.Addr {
+	if h.resolved == nil {
+		return netip.Addr{}
+	}
+	return *h.resolved
 }
 
 // saved is what the store keeps of h. A paused host's State is Down while
@@ -550,8 +558,8 @@ func (h *host) buildView() *HostView {
 func (h *host) saved() Saved {
 	s := Saved{State: h.state, Since: h.since, DownSince: h.downSince}
 	if h.state == Paused {
-		s.Paused, s.PausedAt = true, h.pausedAt
-		s.State, s.Since = Pending, h.pausedAt
+		s.Paused, s.PausedAt = true, h.since
+		s.State, s.Since = Pending, h.since
 		switch {
 		case !h.downSince.IsZero():
 			s.State, s.Since = Down, h.downSince
