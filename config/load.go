@@ -372,10 +372,29 @@ func keyHint(section, key string, keys []string) string {
 }
 
 func sectionHeader(name string) string {
-	if name == "host" {
-		return "a [[host]] block"
+	if h := tableHeader(name); strings.HasPrefix(h, "[[") {
+		return "a " + h + " block"
 	}
 	return "[" + name + "]"
+}
+
+// tableHeader is how a section's table is written: [[host]] and
+// [[maintenance]] are arrays of tables, the others tables.
+func tableHeader(name string) string {
+	if name == "host" || name == "maintenance" {
+		return "[[" + name + "]]"
+	}
+	return "[" + name + "]"
+}
+
+// tableList names every section's table, "[defaults], …, [[host]] and
+// [[maintenance]]", with last ("and", "or") before the last one.
+func tableList(last string) string {
+	hs := make([]string, len(sections))
+	for i, s := range sections {
+		hs[i] = tableHeader(s.name)
+	}
+	return strings.Join(hs[:len(hs)-1], ", ") + " " + last + " " + hs[len(hs)-1]
 }
 
 // unknownSection reports a top-level key or table outside the schema.
@@ -393,7 +412,7 @@ func (l *loader) unknownSection(k toml.Key, typ string) error {
 				return e
 			}
 		}
-		e.Msg = fmt.Sprintf("unknown top-level key %q (keys go inside [defaults], [telegram], [alerts], [metrics], [heartbeat] or [[host]])", k[0])
+		e.Msg = fmt.Sprintf("unknown top-level key %q (keys go inside %s)", k[0], tableList("or"))
 		return e
 	}
 	header := "[" + k[0] + "]"
@@ -401,15 +420,10 @@ func (l *loader) unknownSection(k toml.Key, typ string) error {
 		header = "[[" + k[0] + "]]"
 	}
 	if s := suggest(k[0], names); s != "" {
-		if s == "host" {
-			s = "[[host]]"
-		} else {
-			s = "[" + s + "]"
-		}
-		e.Msg = fmt.Sprintf("unknown table %s (did you mean %s?)", header, s)
+		e.Msg = fmt.Sprintf("unknown table %s (did you mean %s?)", header, tableHeader(s))
 		return e
 	}
-	e.Msg = fmt.Sprintf("unknown table %s (tables are [defaults], [telegram], [alerts], [metrics], [heartbeat] and [[host]])", header)
+	e.Msg = fmt.Sprintf("unknown table %s (tables are %s)", header, tableList("and"))
 	return e
 }
 

@@ -399,7 +399,19 @@ func TestLoadErrors(t *testing.T) {
 			name: "unknown top-level key",
 			text: "verbose = true\n",
 			line: 1, key: "verbose",
-			want: []string{`unknown top-level key "verbose"`, "keys go inside [defaults]"},
+			want: []string{`unknown top-level key "verbose"`, "keys go inside [defaults]", "[history]", "[[host]] or [[maintenance]])"},
+		},
+		{
+			name: "unknown table lists every table",
+			text: "[paging]\nurl = \"x\"\n",
+			line: 1, key: "paging",
+			want: []string{"unknown table [paging] (tables are [defaults], [telegram], [alerts], [metrics], [heartbeat], [history], [[host]] and [[maintenance]])"},
+		},
+		{
+			name: "a misspelled array of tables",
+			text: "[[maintenence]]\nhosts = [\"a\"]\n",
+			line: 1, key: "maintenence",
+			want: []string{"unknown table [[maintenence]] (did you mean [[maintenance]]?)"},
 		},
 		{
 			name: "negative group window",
