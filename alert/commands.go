@@ -3,8 +3,10 @@ package alert
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,7 +20,8 @@ import (
 )
 
 // Command pacing: a chat gets answers to a burst of commandBurst, then one
-// every commandEvery; commands past that are dropped unanswered. Answers
+// every commandEvery; commands past that are dropped, and only the first
+// one dropped in a row is answered ("not done, try again in …"). Answers
 // go out from the command goroutine, never through the outbox, so a flood
 // delays no alert.
 const (
@@ -63,6 +66,7 @@ type CommandKey struct{ Command, Result string }
 type bucket struct {
 	tokens float64
 	at     time.Time
+	told   bool // the chat was told that its commands are being dropped
 }
 
 // NewCommander checks o and builds the command reader.
@@ -157,7 +161,7 @@ func (c *Commander) handle(ctx context.Context, u tgbotapi.Update) {
 		if !ok && c.isOurChat(m.Chat) {
 			return // not a command: people talking in the chat
 		}
-		if !c.admit(m.Chat, m.From, cmd) || !ok {
+		if !c.admit(ctx, m.Chat, m.From, cmd) || !ok {
 			return // a stranger's words are logged, whatever they are
 		}
 		answer, result := c.command(ctx, cmd, args, m.From)
@@ -172,7 +176,7 @@ func (c *Commander) handle(ctx context.Context, u tgbotapi.Update) {
 		if what == buttonMute1h {
 			cmd = "mute"
 		}
-		if !c.admit(q.Message.Chat, q.From, cmd) {
+		if !c.admit(ctx, q.Message.Chat, q.From, cmd) {
 			return
 		}
 		c.button(ctx, q, what, hosts)
@@ -180,8 +184,9 @@ func (c *Commander) handle(ctx context.Context, u tgbotapi.Update) {
 }
 
 // admit reports whether the chat and user may act, and whether the chat
-// is within its pace. A refusal is logged, never answered.
-func (c *Commander) admit(chat *tgbotapi.Chat, from *tgbotapi.User, cmd string) bool {
+// is within its pace. A refusal is logged, never answered. A command over
+// the pace is logged and answered, once until one is admitted again.
+func (c *Commander) admit(ctx context.Context, chat *tgbotapi.Chat, from *tgbotapi.User, cmd string) bool {
 	var user int64
 	if from != nil {
 		user = from.ID
@@ -205,9 +210,19 @@ func (c *Commander) admit(chat *tgbotapi.Chat, from *tgbotapi.User, cmd string) 
 	b.at = now
 	if b.tokens < 1 {
 		c.count(cmd, "limited")
+		if !b.told {
+			b.told = true
+			wait := time.Duration(math.Ceil((1-b.tokens)*commandEvery.Seconds())) * time.Second
+			c.o.Log.Warn("telegram commands limited", "chat", chat.ID, "command", cmd, "retry_in", wait.String())
+			answer := fmt.Sprintf("⏳ Too many commands at once: /%s was not done, nor will the next ones be for %s. Send it again then.", cmd, wait)
+			if err := c.o.Telegram.Reply(ctx, chat.ID, answer); err != nil && ctx.Err() == nil {
+				c.o.Log.Warn("telegram command not answered", "command", cmd, "err", err.Error())
+			}
+		}
 		return false
 	}
 	b.tokens--
+	b.told = false
 	return true
 }
 

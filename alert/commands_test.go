@@ -339,14 +339,53 @@ func TestChatFloodDelaysNoAlert(t *testing.T) {
 		t.Errorf("the DOWN took %v behind a flood of commands, want ≤ 2s", took)
 	}
 	bot.WaitFor(t, 10*time.Second, "the flood to be read", func() bool { return bot.Pending() == 0 })
-	answered := 0
+	answered, told := 0, 0
 	for _, m := range bot.Messages() {
-		if !strings.Contains(m.Text, "core-sw1") {
+		switch {
+		case strings.HasPrefix(m.Text, "⏳ Too many commands"):
+			told++
+		case !strings.Contains(m.Text, "core-sw1"):
 			answered++
 		}
 	}
-	if answered > commandBurst+1 {
-		t.Errorf("%d of the 500 commands answered, want the burst (%d) or about", answered, commandBurst)
+	if answered > commandBurst+1 || told < 1 || told > 2 {
+		t.Errorf("%d of the 500 commands answered and %d told they were dropped; want the burst (%d) or about, and one told per run of drops",
+			answered, told, commandBurst)
+	}
+}
+
+// TestChatOverPaceToldOnce: past the burst, the first command dropped is
+// answered with when to try again and logged; the next ones dropped are
+// not; once the pace allows, commands are answered again, and a new run
+// of drops is told again.
+func TestChatOverPaceToldOnce(t *testing.T) {
+	r := newChatRig(t, "4242", nil)
+	for i := range commandBurst {
+		if got := r.say(4242, ann, "/help"); !strings.Contains(got, "/ack") {
+			t.Fatalf("command %d of the burst: %q", i+1, got)
+		}
+	}
+	got := r.say(4242, ann, "/ack db1")
+	if !strings.HasPrefix(got, "⏳ Too many commands at once: /ack was not done") || !strings.Contains(got, "for 3s") {
+		t.Fatalf("first command over the pace answered %q", got)
+	}
+	n := len(r.bot.Messages())
+	r.bot.AddCommand(4242, ann, "/status") // dropped, untold
+	r.bot.WaitFor(t, 5*time.Second, "the command to be read", func() bool { return r.bot.Pending() == 0 })
+	r.clk.Advance(commandEvery)
+	// Commands are handled in order: once /help is answered, /status was
+	// handled, and it must have sent nothing.
+	if got := r.say(4242, ann, "/help"); !strings.Contains(got, "/ack") {
+		t.Errorf("after %v the command was answered %q", commandEvery, got)
+	}
+	if m := r.bot.Messages(); len(m) != n+1 {
+		t.Errorf("a second command over the pace was answered: %q", texts(m[n:]))
+	}
+	if c := strings.Count(r.logs.String(), `msg="telegram commands limited"`); c != 1 {
+		t.Errorf("%d log lines for the commands dropped, want 1:\n%s", c, r.logs.String())
+	}
+	if got := r.say(4242, ann, "/help"); !strings.HasPrefix(got, "⏳ Too many commands") {
+		t.Errorf("a new run of drops was answered %q", got)
 	}
 }
 
