@@ -391,9 +391,36 @@ func (c *Commander) button(ctx context.Context, q *tgbotapi.CallbackQuery, what 
 	}
 	c.o.Log.Info("telegram button", "button", cmd, "hosts", strings.Join(done, ","), "by", by)
 	text := strings.TrimRight(q.Message.Text, "\n") + "\n" + note
-	if err := c.o.Telegram.Edit(ctx, q.Message.Chat.ID, q.Message.MessageID, text, q.Message.ReplyMarkup); err != nil && ctx.Err() == nil {
+	if err := c.o.Telegram.Edit(ctx, q.Message.Chat.ID, q.Message.MessageID, text, withoutButton(q.Message.ReplyMarkup, what)); err != nil && ctx.Err() == nil {
 		c.o.Log.Warn("telegram message not edited", "err", err.Error())
 	}
+}
+
+// withoutButton is markup less the buttons of kind what (the one pressed:
+// done, it has nothing more to do); nil, no keyboard, when none is left.
+func withoutButton(markup *tgbotapi.InlineKeyboardMarkup, what string) *tgbotapi.InlineKeyboardMarkup {
+	if markup == nil {
+		return nil
+	}
+	var rows [][]tgbotapi.InlineKeyboardButton
+	for _, row := range markup.InlineKeyboard {
+		var keep []tgbotapi.InlineKeyboardButton
+		for _, b := range row {
+			if b.CallbackData != nil {
+				if kind, _ := parseButton(*b.CallbackData); kind == what {
+					continue
+				}
+			}
+			keep = append(keep, b)
+		}
+		if len(keep) > 0 {
+			rows = append(rows, keep)
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return &tgbotapi.InlineKeyboardMarkup{InlineKeyboard: rows}
 }
 
 // resolve finds the host named arg (a name or an address, as in the

@@ -225,8 +225,8 @@ func TestChatAckButton(t *testing.T) {
 	if e.MessageID != down.MessageID || !strings.HasSuffix(e.Text, "\n✔ acknowledged by Ann at 21:07") || !strings.Contains(e.Text, "db1 (198.18.0.7) is DOWN") {
 		t.Errorf("edit = %+v", e)
 	}
-	if !strings.Contains(e.Markup, "Mute 1h") {
-		t.Errorf("the edit dropped the buttons: %q", e.Markup)
+	if !strings.Contains(e.Markup, "Mute 1h") || strings.Contains(e.Markup, `ack\ndb1`) {
+		t.Errorf("the edit should keep Mute 1h and drop Ack, which is done: %q", e.Markup)
 	}
 	if a := r.bot.Answers(); len(a) != 1 || a[0].Text != "Acknowledged: db1" {
 		t.Errorf("answers = %+v", a)
@@ -402,6 +402,8 @@ func TestChatMuteButton(t *testing.T) {
 	r.bot.WaitFor(t, 5*time.Second, "the edit", func() bool { return len(r.bot.Edits()) == 1 })
 	if e := r.bot.Edits()[0]; !strings.HasSuffix(e.Text, "\n🔕 muted for 1h by Ann at 21:04") {
 		t.Errorf("edit = %q", e.Text)
+	} else if !strings.Contains(e.Markup, `ack\ndb1`) || strings.Contains(e.Markup, "mute1h") {
+		t.Errorf("the edit should keep Ack and drop Mute 1h, which is done: %q", e.Markup)
 	}
 	m, ok := r.d.Silences().Muted("db1")
 	if !ok || !m.Until.Equal(t0.Add(time.Hour)) || m.By != "Ann (@ann)" {
