@@ -42,12 +42,12 @@ type planner struct {
 	defaults func(host string) []time.Duration // the schedule of a host conf does not list
 
 	conf    map[string]*config.Host // the configured hosts, by name; never modified
-	hosts   map[string]*hostState // open outages, and hosts with news in the window
-	dormant map[string]HostAlert  // saved outages the monitor has not restored yet
-	parents map[string]bool       // hosts named as a parent, so far
-	win     *window               // nil when none is open
-	dirty   map[string]bool       // hosts whose saved record must be written or dropped
-	loc     *time.Location        // for the times in messages
+	hosts   map[string]*hostState   // open outages, and hosts with news in the window
+	dormant map[string]HostAlert    // saved outages the monitor has not restored yet
+	parents map[string]bool         // hosts named as a parent, so far
+	win     *window                 // nil when none is open
+	dirty   map[string]bool         // hosts whose saved record must be written or dropped
+	loc     *time.Location          // for the times in messages
 
 	mutes        map[string]Mute // in force, by host (or MuteAll); see mute.go
 	dormantAcks  map[string]Ack  // saved acks of outages not restored yet
