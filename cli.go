@@ -203,37 +203,11 @@ func nearWord(word string, candidates []string) string {
 	}
 	best, bestDist := "", limit+1
 	for _, c := range candidates {
-		if d := osaDistance(word, c); d < bestDist {
+		if d := config.EditDistance(word, c); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
 	return best
-}
-
-// osaDistance is the optimal string alignment distance: Levenshtein with
-// the swap of two neighbouring bytes counted as one edit.
-func osaDistance(a, b string) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }
 
 // run is the whole program; main only adds the signals and the exit. ctx

@@ -56,9 +56,12 @@ func suggest(key string, candidates []string) string {
 	return ""
 }
 
-// EditDistance is the Levenshtein distance between a and b, in bytes (keys
-// and host names are ASCII).
+// EditDistance is the optimal string alignment distance between a and b:
+// Levenshtein with the swap of two neighbouring bytes counted as one edit,
+// in bytes (keys, commands and host names are ASCII).
 func EditDistance(a, b string) int {
+	// Three rows: the one two above is needed for a swap.
+	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -72,8 +75,11 @@ func EditDistance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
 }
