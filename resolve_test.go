@@ -14,10 +14,13 @@ import (
 // loudly instead. TestMain installs an empty one for the whole package.
 type stubResolver map[string][]netip.Addr
 
-func (r stubResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+func (r stubResolver) LookupNetIP(ctx context.Context, _, host string) ([]netip.Addr, error) {
 	addrs, ok := r[host]
 	if !ok {
 		panic(fmt.Sprintf("a test looked up %q: tests must not send DNS queries (use an IP literal, or give the name to withResolver)", host))
+	}
+	if ctx.Err() != nil { // as the real one: an interrupted lookup fails
+		return nil, &net.DNSError{Err: ctx.Err().Error(), Name: host}
 	}
 	if len(addrs) == 0 {
 		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}

@@ -60,6 +60,10 @@ func traceCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	host := fs.Arg(0)
 	addr, err := resolveTraceHost(ctx, host)
+	if err != nil && ctx.Err() != nil {
+		fmt.Fprintf(stderr, "downtime trace: interrupted while looking up %s\n", host)
+		return exitOK
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "downtime trace: %v\n", err)
 		return exitConfig

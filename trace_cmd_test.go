@@ -59,3 +59,16 @@ func TestResolveTraceHost(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceInterruptedLookup: a SIGINT while HOST is being looked up ends
+// the trace as an interrupt does anywhere else (exit 0, saying so), not as
+// a bad target (78).
+func TestTraceInterruptedLookup(t *testing.T) {
+	withResolver(t, stubResolver{"db1.example": {netip.MustParseAddr("127.0.0.1")}})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	if code := traceCmd(ctx, []string{"db1.example"}, &stdout, &stderr); code != exitOK || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("exit %d, stderr %q; want 0 and interrupted", code, stderr.String())
+	}
+}
