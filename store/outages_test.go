@@ -1,7 +1,6 @@
 package store
 
 import (
-	"math"
 	"testing"
 	"time"
 )
@@ -78,54 +77,5 @@ func TestOutageRejectsZeroTimes(t *testing.T) {
 	}
 	if err := s.OutageEnded("a", t0, time.Time{}); err == nil {
 		t.Error("OutageEnded with a zero end succeeded")
-	}
-}
-
-func TestUptime(t *testing.T) {
-	s, _ := openTemp(t)
-	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
-	// Host "a", minutes: down 10–20, down 30–35, down from 90 on (open).
-	// Host "b" overlaps itself (a clock step): down 0–10 and 5–15.
-	for _, err := range []error{
-		s.OutageEnded("a", at(10), at(20)),
-		s.OutageEnded("a", at(30), at(35)),
-		s.OutageStarted("a", at(90)),
-		s.OutageEnded("b", at(0), at(10)),
-		s.OutageEnded("b", at(5), at(15)),
-	} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	for _, c := range []struct {
-		name     string
-		host     string
-		from, to int
-		want     float64
-	}{
-		{"no outages", "none", 0, 100, 1},
-		{"closed ones", "a", 0, 50, 1 - 15.0/50},
-		{"open one counts until to", "a", 0, 100, 1 - 25.0/100},
-		{"clipped at from", "a", 15, 35, 1 - 10.0/20},
-		{"clipped at to", "a", 0, 12, 1 - 2.0/12},
-		{"inside an outage", "a", 11, 19, 0},
-		{"inside the open one", "a", 95, 200, 0},
-		{"between outages", "a", 20, 30, 1},
-		{"overlaps counted once", "b", 0, 20, 1 - 15.0/20},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			got, err := s.Uptime(c.host, at(c.from), at(c.to))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if math.Abs(got-c.want) > 1e-12 {
-				t.Errorf("Uptime(%q, %d, %d) = %v, want %v", c.host, c.from, c.to, got, c.want)
-			}
-		})
-	}
-
-	if _, err := s.Uptime("a", at(5), at(5)); err == nil {
-		t.Error("Uptime over an empty interval succeeded")
 	}
 }

@@ -308,7 +308,7 @@ func TestConcurrentUse(t *testing.T) {
 	s, _ := openTemp(t)
 	const workers, rounds = 8, 25
 	var wg sync.WaitGroup
-	errs := make(chan error, workers*rounds*8)
+	errs := make(chan error, workers*rounds*7)
 	for w := range workers {
 		wg.Go(func() {
 			name := fmt.Sprintf("host-%d", w)
@@ -321,8 +321,6 @@ func TestConcurrentUse(t *testing.T) {
 				_, err := s.Hosts()
 				errs <- err
 				_, err = s.Outages(name, time.Time{})
-				errs <- err
-				_, err = s.Uptime(name, t0, t0.Add(time.Hour))
 				errs <- err
 				_, err = s.RuntimeHosts()
 				errs <- err
