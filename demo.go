@@ -73,7 +73,7 @@ func addDemoWall(cfg *config.Config) (map[string]probe.DemoRole, error) {
 		if err != nil {
 			return nil, fmt.Errorf("demo host %s: %w", d.name, err)
 		}
-		h.Origin, h.Parent = config.OriginArgs, d.parent
+		h.Origin, h.Parent = config.OriginDemo, d.parent
 		cfg.Hosts = append(cfg.Hosts, h)
 		roles[h.Target.String()] = d.role
 	}

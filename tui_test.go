@@ -433,6 +433,9 @@ func TestDemoWallGolden(t *testing.T) {
 	snap := mon.Snapshot()
 	down := 0
 	for _, v := range snap.Hosts {
+		if v.Origin != config.OriginDemo {
+			t.Errorf("%s is %s, want simulated by --demo", v.Name, v.Origin.Describe())
+		}
 		if v.State == monitor.Down {
 			down++
 			if v.Name != "db-02" {

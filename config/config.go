@@ -20,9 +20,11 @@ const (
 	OriginFile                  // a line of a -f target file
 	OriginRuntime               // added while running (UI "a" key), kept in the store
 	OriginDefault               // watched because no target was named anywhere (127.0.0.1, ::1)
+	OriginDemo                  // a simulated host of the demo wall (--demo without a target)
 )
 
-// String names the origin for logs and messages: "config", "args", "file" or "runtime".
+// String names the origin for logs and messages: "config", "args", "file",
+// "runtime", "default" or "demo".
 func (o Origin) String() string {
 	switch o {
 	case OriginConfig:
@@ -35,6 +37,8 @@ func (o Origin) String() string {
 		return "runtime"
 	case OriginDefault:
 		return "default"
+	case OriginDemo:
+		return "demo"
 	}
 	return "origin(" + strconv.Itoa(int(o)) + ")"
 }
@@ -54,6 +58,8 @@ func (o Origin) Describe() string {
 		return "added at runtime"
 	case OriginDefault:
 		return "watched by default (no target was given)"
+	case OriginDemo:
+		return "simulated by --demo"
 	}
 	return "of " + o.String()
 }
@@ -77,6 +83,8 @@ func (o Origin) Remedy(configPath string) string {
 		return "was added at runtime: d removes it"
 	case OriginDefault:
 		return "is watched by default because no target was given: add a host (a, or name targets at start) and the defaults go at the next start"
+	case OriginDemo:
+		return "is a simulated host of the demo wall: it goes when downtime runs without --demo"
 	}
 	return "is " + o.Describe() + " and cannot be removed here"
 }
