@@ -30,6 +30,9 @@ func transitionLogger(log *slog.Logger) func(monitor.Transition) {
 			}
 			if p := t.Path; p != nil {
 				attrs = append(attrs, "path_ends", p.Addr, "hop", p.Hop)
+				if p.Local {
+					attrs = append(attrs, "path_ends_here", true)
+				}
 				if p.UsedTo > 0 {
 					attrs = append(attrs, "used_to_reach", p.UsedTo)
 				}

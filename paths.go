@@ -212,7 +212,7 @@ func (pt *pathTracer) admit(ctx context.Context, t monitor.Transition) *pendingT
 		hop, end := path.End()
 		pe := &monitor.PathEnd{Hop: hop, UsedTo: usedTo}
 		if end.IsValid() {
-			pe.Addr = end.String()
+			pe.Addr, pe.Local = end.String(), probe.IsLocal(end)
 		}
 		p.path.Store(pe)
 	}()

@@ -173,10 +173,8 @@ func writeTraceReport(w io.Writer, host string, started time.Time, p *probe.Path
 	switch hop, addr := p.End(); {
 	case p.Reached():
 		fmt.Fprintf(w, "%s reached in %d hops\n", host, p.DestTTL)
-	case hop == 0:
-		fmt.Fprintf(w, "%s not reached: no hop answered\n", host)
 	default:
-		fmt.Fprintf(w, "%s not reached: path ends at hop %d: %s\n", host, hop, addr)
+		fmt.Fprintf(w, "%s not reached: %s\n", host, probe.EndWords(hop, addr.String(), probe.IsLocal(addr)))
 	}
 }
 
@@ -189,6 +187,7 @@ type traceJSON struct {
 	Reached bool      `json:"reached"`
 	EndHop  int       `json:"end_hop"`
 	EndAddr string    `json:"end_address,omitempty"`
+	EndHere bool      `json:"end_is_this_machine,omitempty"` // the last answer was this machine's own (probe.IsLocal)
 	Hops    []hopJSON `json:"hops"`
 }
 
@@ -211,7 +210,7 @@ func writeJSONTrace(stdout, stderr io.Writer, host string, started time.Time, p 
 	out := traceJSON{Host: host, Address: p.Dest.String(), Start: started.UTC(), Rounds: p.Rounds,
 		Reached: p.Reached(), EndHop: hop, Hops: []hopJSON{}}
 	if end.IsValid() {
-		out.EndAddr = end.String()
+		out.EndAddr, out.EndHere = end.String(), !p.Reached() && probe.IsLocal(end)
 	}
 	for _, h := range p.Visible() {
 		j := hopJSON{Hop: h.TTL, LossPct: 100 * h.Loss(), Sent: h.Sent, Received: h.Received,

@@ -76,17 +76,16 @@ type Transition struct {
 type PathEnd struct {
 	Hop    int    // the last hop that answered, 1 for the first router; 0 when none did
 	Addr   string // its address
+	Local  bool   // Addr is this machine's: it said the host is unreachable (probe.IsLocal)
 	UsedTo int    // the hop the host itself answered at in its last good path; 0 when unknown
 }
 
 // String is the line the DOWN message carries: "path ends at hop 2:
-// 198.18.0.1 (it used to reach hop 4)".
+// 198.18.0.1 (it used to reach hop 4)" (worded by probe.EndWords).
 func (p *PathEnd) String() string {
-	var s string
+	s := probe.EndWords(p.Hop, p.Addr, p.Local)
 	if p.Hop == 0 {
-		s = "no hop answered a trace"
-	} else {
-		s = fmt.Sprintf("path ends at hop %d: %s", p.Hop, p.Addr)
+		s += " a trace"
 	}
 	if p.UsedTo > 0 {
 		s += fmt.Sprintf(" (it used to reach hop %d)", p.UsedTo)
