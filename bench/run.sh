@@ -6,7 +6,7 @@
 #   sudo bench/run.sh [-d SECONDS] [-s "N ..."] [STEP ...]
 #
 #   -d SECONDS   how long each tool runs per size in scale and ui (60)
-#   -s "N ..."   the sizes for scale ("1 50 100 500 2000 4000 8000 20000")
+#   -s "N ..."   the sizes for scale ("1 50 100 500 1000 2000 4000 8000 20000")
 #   -u "N ..."   the sizes for ui ("50 4000")
 #   STEP         any of: go scale ui accuracy latency (default: all, in that order)
 #
@@ -28,7 +28,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dur=60
-sizes="1 50 100 500 2000 4000 8000 20000"
+sizes="1 50 100 500 1000 2000 4000 8000 20000"
 ui_sizes="50 4000"
 while getopts d:s:u: opt; do
   case $opt in

@@ -7,7 +7,7 @@
 # switches), CPU per probe, peak RSS, packets and false DOWN transitions.
 #
 #   sudo bench/scale.sh [-d SECONDS] [N ...]
-#        default: -d 60  1 50 100 500 2000 4000 8000 20000
+#        default: -d 60  1 50 100 500 1000 2000 4000 8000 20000
 #
 # Targets are 127.x.y.z (all of 127.0.0.0/8 answers on Linux); nothing
 # else is probed. Needs root (raw ICMP for both tools) and fping.
@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 dur=60
 if [ "${1:-}" = "-d" ]; then dur=$2; shift 2; fi
 sizes=("$@")
-[ ${#sizes[@]} -gt 0 ] || sizes=(1 50 100 500 2000 4000 8000 20000)
+[ ${#sizes[@]} -gt 0 ] || sizes=(1 50 100 500 1000 2000 4000 8000 20000)
 warm=3
 [ "$dur" -gt "$warm" ] || { echo "bench/scale.sh: -d must be more than $warm seconds" >&2; exit 2; }
 span=$((dur - warm))
