@@ -146,6 +146,21 @@ CREATE TABLE history_hours (
 CREATE INDEX history_hours_host ON history_hours (host, day);
 `,
 	},
+	{
+		name: "good paths",
+		sql: `
+-- How far the path to each ICMP host went when it was last traced up
+-- (paths.go), so that a DOWN soon after a restart still says where the path
+-- used to end. Keyed by name like outages, and kept when a host leaves the
+-- config: a row is used only while the host's address is the one traced.
+CREATE TABLE good_paths (
+	host    TEXT PRIMARY KEY,
+	address TEXT NOT NULL,                    -- the IP traced
+	hop     INTEGER NOT NULL CHECK (hop > 0), -- the hop the host answered at
+	traced  INTEGER NOT NULL                  -- unix ns: the trace that found this hop
+) STRICT;
+`,
+	},
 }
 
 // migrate applies the migrations the file has not seen, all in one
