@@ -11,6 +11,7 @@ import (
 
 	"downtime/monitor"
 	"downtime/probe"
+	"downtime/store"
 )
 
 // The path tracer's bounds (issue 14): a DOWN waits at most pathWait for
@@ -44,6 +45,11 @@ type pathEngine interface {
 	TraceTargets() map[probe.HostID]netip.Addr
 }
 
+// goodPathStore keeps good paths in the state file.
+type goodPathStore interface {
+	SaveGoodPath(name string, p store.GoodPath) error
+}
+
 // pathTracer sits between the monitor's transitions and their sinks (log,
 // alerts, UI): it traces the path to a host that goes DOWN and passes the
 // DOWN on with where its path now ends, at most pathWait late. Transitions
@@ -53,11 +59,18 @@ type pathTracer struct {
 	log *slog.Logger
 
 	wait, startBy, parentGrace time.Duration
+	goodEvery, goodGap         time.Duration // goodPathEvery and goodPathGap
+
+	// store keeps good paths across restarts, nil with --no-state; names
+	// maps the IDs of the hosts monitored to their names, which key it.
+	store goodPathStore
+	names func(ctx context.Context) (map[probe.HostID]string, error)
 
 	mu      sync.Mutex
-	good    map[probe.HostID]int  // the hop each host answered at when last traced up
-	down    map[string]bool       // hosts DOWN now, by name (a host whose parent is down is not traced)
-	downIDs map[probe.HostID]bool // the same by ID (their good path is not traced)
+	good    map[probe.HostID]int      // the hop each host answered at when last traced up
+	saved   map[string]store.GoodPath // what the store holds, by name: good paths of earlier runs until traced again
+	down    map[string]bool           // hosts DOWN now, by name (a host whose parent is down is not traced)
+	downIDs map[probe.HostID]bool     // the same by ID (their good path is not traced)
 
 	traced atomic.Uint64 // traces started at DOWN
 }
@@ -70,13 +83,39 @@ func (a *app) setupPaths() error {
 		return nil
 	}
 	a.paths = newPathTracer(a.engine, a.log)
+	if a.store != nil {
+		saved, err := a.store.GoodPaths()
+		if err != nil {
+			return err
+		}
+		a.paths.useStore(a.store, saved, func(ctx context.Context) (map[probe.HostID]string, error) {
+			snap, err := a.runner.Snapshot(ctx)
+			if err != nil {
+				return nil, err
+			}
+			names := make(map[probe.HostID]string, len(snap.Hosts))
+			for _, h := range snap.Hosts {
+				names[h.ID] = h.Name
+			}
+			return names, nil
+		})
+	}
 	a.addService(a.paths.keepGoodPaths)
 	return nil
 }
 
 func newPathTracer(eng pathEngine, log *slog.Logger) *pathTracer {
 	return &pathTracer{eng: eng, log: log, wait: pathWait, startBy: pathStartBy, parentGrace: parentGrace,
-		good: map[probe.HostID]int{}, down: map[string]bool{}, downIDs: map[probe.HostID]bool{}}
+		goodEvery: goodPathEvery, goodGap: goodPathGap,
+		good: map[probe.HostID]int{}, saved: map[string]store.GoodPath{},
+		down: map[string]bool{}, downIDs: map[probe.HostID]bool{}}
+}
+
+// useStore makes the tracer keep good paths in st: saved is what st holds
+// (the good paths of earlier runs), names what keys them. Call it before
+// relay and keepGoodPaths.
+func (pt *pathTracer) useStore(st goodPathStore, saved map[string]store.GoodPath, names func(context.Context) (map[probe.HostID]string, error)) {
+	pt.store, pt.names, pt.saved = st, names, saved
 }
 
 // pending is a transition on its way through the tracer.
@@ -163,18 +202,24 @@ func (pt *pathTracer) admit(ctx context.Context, t monitor.Transition) *pendingT
 	}
 	behindDown := t.Parent != "" && pt.down[t.Parent]
 	usedTo := pt.good[t.ID]
+	earlier, wasSaved := pt.saved[t.Host]
 	pt.mu.Unlock()
 	if t.To != monitor.Down || t.Restored || t.Notice != monitor.NoNotice || behindDown {
-		return p
-	}
-	if usedTo == 1 {
-		// The host answered at the first hop: no router lies between, and
-		// a trace would only repeat the probes' silence, a second later.
 		return p
 	}
 	addr, ok := pt.eng.TraceTarget(t.ID)
 	if !ok {
 		return p // not an ICMP host, or not resolved
+	}
+	if usedTo == 0 && wasSaved && earlier.Addr == addr {
+		// Not traced up since the start: the good path of an earlier run,
+		// if it led to the same address.
+		usedTo = earlier.Hop
+	}
+	if usedTo == 1 {
+		// The host answered at the first hop: no router lies between, and
+		// a trace would only repeat the probes' silence, a second later.
+		return p
 	}
 	now := time.Now()
 	p.done = make(chan struct{})
@@ -222,11 +267,23 @@ func (pt *pathTracer) admit(ctx context.Context, t monitor.Transition) *pendingT
 // keepGoodPaths traces every ICMP host that is not DOWN, at start and then
 // again and again, each host about every goodPathEvery, one at a time and
 // at least goodPathGap apart, and remembers how far each path went, until
-// ctx ends.
+// ctx ends. With a store it saves a good path when it differs from the
+// saved one: here, never on the alert path.
 func (pt *pathTracer) keepGoodPaths(ctx context.Context) error {
-	gap := goodPathGap
+	gap := pt.goodGap
 	for pass := 1; ; pass++ {
 		targets := pt.eng.TraceTargets()
+		var names map[probe.HostID]string
+		if pt.store != nil && len(targets) > 0 {
+			var err error
+			if names, err = pt.names(ctx); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				// Trace anyway: the paths are not saved this pass.
+				pt.log.Warn("good paths not saved", "err", err)
+			}
+		}
 		reached := 0
 		for id, addr := range targets {
 			pt.mu.Lock()
@@ -244,9 +301,7 @@ func (pt *pathTracer) keepGoodPaths(ctx context.Context) error {
 				}
 				if err == nil && path.Reached() {
 					reached++
-					pt.mu.Lock()
-					pt.good[id] = path.DestTTL
-					pt.mu.Unlock()
+					pt.remember(id, names[id], store.GoodPath{Addr: addr, Hop: path.DestTTL, Traced: time.Now()})
 				}
 			}
 			select {
@@ -259,7 +314,7 @@ func (pt *pathTracer) keepGoodPaths(ctx context.Context) error {
 			pt.log.Info("paths traced", "hosts", len(targets), "reached", reached)
 		}
 		// After the first pass, the hosts are spread over the hour.
-		gap = max(goodPathGap, goodPathEvery/time.Duration(max(len(targets), 1)))
+		gap = max(pt.goodGap, pt.goodEvery/time.Duration(max(len(targets), 1)))
 		if len(targets) == 0 {
 			select {
 			case <-ctx.Done():
@@ -268,4 +323,25 @@ func (pt *pathTracer) keepGoodPaths(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// remember notes the good path g of host id, named name ("" when not
+// known), and saves it when the store holds another hop or address for the
+// name: an hourly retrace that finds the same path writes nothing.
+func (pt *pathTracer) remember(id probe.HostID, name string, g store.GoodPath) {
+	pt.mu.Lock()
+	pt.good[id] = g.Hop
+	was, ok := pt.saved[name]
+	pt.mu.Unlock()
+	if pt.store == nil || name == "" || ok && was.Hop == g.Hop && was.Addr == g.Addr {
+		return
+	}
+	if err := pt.store.SaveGoodPath(name, g); err != nil {
+		// Not marked saved: the next pass tries again.
+		pt.log.Warn("good path not saved", "host", name, "err", err)
+		return
+	}
+	pt.mu.Lock()
+	pt.saved[name] = g
+	pt.mu.Unlock()
 }

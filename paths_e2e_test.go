@@ -144,3 +144,40 @@ func TestTraceCommandReportsTheChain(t *testing.T) {
 		t.Errorf("cut path: %+v", rep)
 	}
 }
+
+// A host that is down when downtime starts again goes DOWN before its path
+// could be traced up: the DOWN still says how far the path used to go,
+// from the good path the first run kept in the state file.
+func TestDownAfterRestartSaysHowFarThePathWent(t *testing.T) {
+	c := testnet.NewChain(t)
+	dir := t.TempDir()
+	cfg := writeFile(t, filepath.Join(dir, "hosts.toml"), fmt.Sprintf(`
+[defaults]
+interval = "300ms"
+timeout = "300ms"
+down_after = 3
+
+[[host]]
+name = "far"
+address = "%v"
+`, c.Target4(3)))
+	state := filepath.Join(dir, "state.db")
+	p := start(t, dir, "--no-ui", "-c", cfg, "--state", state)
+	p.waitFor(5*time.Second, `msg="monitor started"`)
+	p.waitFor(10*time.Second, `msg="paths traced"`, "hosts=1", "reached=1")
+	if code := p.stop(syscall.SIGTERM); code != 0 {
+		t.Fatalf("first run: exit %d", code)
+	}
+
+	c.CutLast()
+	p = start(t, dir, "--no-ui", "-c", cfg, "--state", state)
+	line := p.waitFor(10*time.Second, `msg="host down"`, "host=far")
+	for _, want := range []string{"path_ends=" + c.Hops4[1].String(), "hop=2", "used_to_reach=3"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("%q lacks %s", line, want)
+		}
+	}
+	if code := p.stop(syscall.SIGTERM); code != 0 {
+		t.Errorf("second run: exit %d", code)
+	}
+}

@@ -6,7 +6,10 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -14,6 +17,7 @@ import (
 	"downtime/internal/testnet"
 	"downtime/monitor"
 	"downtime/probe"
+	"downtime/store"
 )
 
 // issue 14: a storm of 200 DOWN hosts behind one cut link sends at most the
@@ -158,5 +162,175 @@ func TestNoTraceForAHostOneHopAway(t *testing.T) {
 	}
 	if f.traced[netip.AddrFrom4([4]byte{198, 18, 0, 1})] != 0 {
 		t.Errorf("traced %v: the host one hop away was traced", f.traced)
+	}
+}
+
+// fakeRoute is a network where each host answers at a fixed hop, behind
+// routers 198.18.9.N; with cut set, every path ends at that hop instead.
+type fakeRoute struct {
+	mu      sync.Mutex
+	targets map[probe.HostID]netip.Addr
+	hops    map[netip.Addr]int
+	cut     int
+	traced  map[netip.Addr]int
+}
+
+func (f *fakeRoute) TraceTarget(id probe.HostID) (netip.Addr, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a, ok := f.targets[id]
+	return a, ok
+}
+
+func (f *fakeRoute) TraceTargets() map[probe.HostID]netip.Addr {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make(map[probe.HostID]netip.Addr, len(f.targets))
+	for id, a := range f.targets {
+		out[id] = a
+	}
+	return out
+}
+
+func (f *fakeRoute) Trace(_ context.Context, addr netip.Addr, _ int, _ probe.TraceOptions) (*probe.Path, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.traced[addr]++
+	p := &probe.Path{Dest: addr, Rounds: 1}
+	last := f.hops[addr]
+	if f.cut > 0 {
+		last = f.cut
+	}
+	for ttl := 1; ttl <= last; ttl++ {
+		h := probe.Hop{TTL: ttl, Addr: netip.AddrFrom4([4]byte{198, 18, 9, byte(ttl)}), Sent: 1, Received: 1}
+		if ttl == last && f.cut == 0 {
+			h.Addr, p.DestTTL = addr, ttl
+		}
+		p.Hops = append(p.Hops, h)
+	}
+	return p, nil
+}
+
+func (f *fakeRoute) tracedOf(a netip.Addr) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.traced[a]
+}
+
+// countingSaves counts the good paths written to the store.
+type countingSaves struct {
+	*store.Store
+	n atomic.Int64
+}
+
+func (c *countingSaves) SaveGoodPath(name string, p store.GoodPath) error {
+	c.n.Add(1)
+	return c.Store.SaveGoodPath(name, p)
+}
+
+// waitGoodPath polls st until it holds host at hop.
+func waitGoodPath(t *testing.T, st *store.Store, host string, hop int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		saved, err := st.GoodPaths()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if saved[host].Hop == hop {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("good path of %s not saved at hop %d within 10s", host, hop)
+}
+
+// A DOWN soon after a restart still says how far the path used to go, and
+// a host one hop away is still not traced: good paths are kept in the state
+// file, by name, for the address traced. A retrace that finds the same path
+// writes nothing.
+func TestGoodPathsKeptAcrossRestart(t *testing.T) {
+	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
+	far, near := netip.MustParseAddr("198.18.0.1"), netip.MustParseAddr("198.18.0.2")
+	moved, movedNow := netip.MustParseAddr("198.18.0.3"), netip.MustParseAddr("198.18.0.4")
+	path := filepath.Join(t.TempDir(), "state.db")
+
+	// The first run traces the good paths, again and again.
+	st, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeRoute{
+		targets: map[probe.HostID]netip.Addr{1: far, 2: near, 3: moved},
+		hops:    map[netip.Addr]int{far: 3, near: 1, moved: 3},
+		traced:  map[netip.Addr]int{},
+	}
+	saves := &countingSaves{Store: st}
+	pt := newPathTracer(f, discard)
+	pt.goodEvery, pt.goodGap = time.Millisecond, time.Millisecond
+	pt.useStore(saves, map[string]store.GoodPath{}, func(context.Context) (map[probe.HostID]string, error) {
+		return map[probe.HostID]string{1: "far", 2: "near", 3: "moved"}, nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	kept := make(chan error)
+	go func() { kept <- pt.keepGoodPaths(ctx) }()
+	waitGoodPath(t, st, "far", 3)
+	for deadline := time.Now().Add(10 * time.Second); f.tracedOf(far) < 5 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	if n := f.tracedOf(far); n < 5 {
+		t.Fatalf("far traced %d times, want at least 5 passes", n)
+	}
+	if n := saves.n.Load(); n != 3 {
+		t.Errorf("%d good paths saved over %d passes, want 3: one a host, none for an unchanged retrace", n, f.tracedOf(far))
+	}
+	f.mu.Lock()
+	f.hops[far] = 4 // a router more on the way
+	f.mu.Unlock()
+	waitGoodPath(t, st, "far", 4)
+	cancel()
+	if err := <-kept; err != nil {
+		t.Fatal(err)
+	}
+	if n := saves.n.Load(); n != 4 {
+		t.Errorf("%d good paths saved, want 4: the changed hop once more", n)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The restart: other IDs, "moved" has another address, and the hosts
+	// go DOWN before any good path is traced again.
+	st, err = store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	saved, err := st.GoodPaths()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f = &fakeRoute{targets: map[probe.HostID]netip.Addr{7: far, 8: near, 9: movedNow}, cut: 2, traced: map[netip.Addr]int{}}
+	pt = newPathTracer(f, discard)
+	pt.useStore(st, saved, func(context.Context) (map[probe.HostID]string, error) {
+		t.Error("names looked up by the relay")
+		return nil, nil
+	})
+	in := make(chan monitor.Transition, 3)
+	now := time.Now()
+	in <- monitor.Transition{ID: 7, Host: "far", To: monitor.Down, At: now, DownSince: now}
+	in <- monitor.Transition{ID: 8, Host: "near", To: monitor.Down, At: now, DownSince: now}
+	in <- monitor.Transition{ID: 9, Host: "moved", To: monitor.Down, At: now, DownSince: now}
+	close(in)
+	got := map[string]*monitor.PathEnd{}
+	pt.relay(context.Background(), in, func(t monitor.Transition) { got[t.Host] = t.Path })
+	if p := got["far"]; p == nil || p.UsedTo != 4 || !strings.Contains(p.String(), "path ends at hop 2: 198.18.9.2 (it used to reach hop 4)") {
+		t.Errorf("far after a restart: %v, want the path ending at hop 2 (it used to reach hop 4)", p)
+	}
+	if p := got["near"]; p != nil || f.tracedOf(near) != 0 {
+		t.Errorf("near after a restart: path %v, traced %d times; want it not traced (one hop away)", p, f.tracedOf(near))
+	}
+	if p := got["moved"]; p == nil || p.UsedTo != 0 {
+		t.Errorf("moved after a restart: %v, want traced and no used-to: its saved path led to another address", p)
 	}
 }
