@@ -88,17 +88,7 @@ func (a *app) setupPaths() error {
 		if err != nil {
 			return err
 		}
-		a.paths.useStore(a.store, saved, func(ctx context.Context) (map[probe.HostID]string, error) {
-			snap, err := a.runner.Snapshot(ctx)
-			if err != nil {
-				return nil, err
-			}
-			names := make(map[probe.HostID]string, len(snap.Hosts))
-			for _, h := range snap.Hosts {
-				names[h.ID] = h.Name
-			}
-			return names, nil
-		})
+		a.paths.useStore(a.store, saved, a.runner.Names)
 	}
 	a.addService(a.paths.keepGoodPaths)
 	return nil

@@ -433,3 +433,19 @@ func (r *Runner) Snapshot(ctx context.Context) (Snapshot, error) {
 	}
 	return s, nil
 }
+
+// Names maps the ID of every host monitored to its name. It builds no
+// view of any host (a Snapshot builds one for each, and keeps them), so
+// it is what a feature that only needs names asks for.
+func (r *Runner) Names(ctx context.Context) (map[probe.HostID]string, error) {
+	var names map[probe.HostID]string
+	if err := r.call(ctx, func() {
+		names = make(map[probe.HostID]string, len(r.m.hosts))
+		for _, h := range r.m.hosts {
+			names[h.id] = h.cfg.Name
+		}
+	}); err != nil {
+		return nil, err
+	}
+	return names, nil
+}

@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -451,5 +452,34 @@ func TestRunnerRefreshesFigures(t *testing.T) {
 	elapsed := time.Since(start)
 	if got, limit := h.r.published.Load(), int64(elapsed/refresh)+3; got > limit {
 		t.Errorf("%d snapshots in %v, want at most %d", got, elapsed, limit)
+	}
+}
+
+// TestRunnerNames: Names maps every host's ID to its name, runtime hosts
+// too, and builds no view (a headless monitor at 20,000 hosts would keep
+// one for each).
+func TestRunnerNames(t *testing.T) {
+	m := New(newClock(), []config.Host{hostCfg("a", 1, 1), hostCfg("b", 1, 1)}, nil)
+	h := startRunnerSub(t, m, RunnerOptions{}, true)
+	ctx := context.Background()
+	rtID, err := h.r.Add(ctx, runtimeHost("rt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := h.r.Names(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[probe.HostID]string{1: "a", 2: "b", rtID: "rt"}; !maps.Equal(names, want) {
+		t.Errorf("names %v, want %v", names, want)
+	}
+	if err := h.r.call(ctx, func() {
+		for _, host := range m.hosts {
+			if host.view != nil {
+				t.Errorf("host %s has a view after Names", host.cfg.Name)
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
