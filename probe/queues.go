@@ -91,6 +91,11 @@ func (h *eventHeap) pop() event {
 	q[0] = q[last]
 	q[last] = event{} // drop the slot pointer for the GC
 	q = q[:last]
+	if last == 0 && cap(q) > heapKeep {
+		// The heap holds a bulk add (every host, just after Run starts)
+		// until each host's first send; then it is empty for good.
+		q = nil
+	}
 	i := 0
 	for {
 		l, r, min := 2*i+1, 2*i+2, i
@@ -109,6 +114,9 @@ func (h *eventHeap) pop() event {
 	*h = q
 	return top
 }
+
+// heapKeep is the capacity an empty heap keeps; a larger one is freed.
+const heapKeep = 64
 
 // deadline is when the engine stops waiting for the reply to probe seq of s.
 type deadline struct {

@@ -58,3 +58,23 @@ func TestSendQueueOrdersByTime(t *testing.T) {
 		t.Fatalf("popped %v, want %v", got, want)
 	}
 }
+
+// TestEventHeapFreesWhenEmpty: a heap that held a bulk add lets its array go
+// once it is empty, and still works after.
+func TestEventHeapFreesWhenEmpty(t *testing.T) {
+	var h eventHeap
+	base := time.Now()
+	for i := range 1000 {
+		h.push(event{at: base.Add(time.Duration(1000-i) * time.Millisecond)})
+	}
+	for len(h) > 0 {
+		h.pop()
+	}
+	if cap(h) != 0 {
+		t.Fatalf("an empty heap keeps capacity %d", cap(h))
+	}
+	h.push(event{at: base})
+	if len(h) != 1 || !h.pop().at.Equal(base) {
+		t.Fatal("the heap does not work after it was freed")
+	}
+}
