@@ -211,7 +211,7 @@ type fifo[T any] struct {
 
 func (q *fifo[T]) push(v T) {
 	if q.n == len(q.buf) {
-		grown := make([]T, max(16, 2*len(q.buf)))
+		grown := make([]T, grow(len(q.buf)))
 		for i := range q.n {
 			grown[i] = q.buf[(q.head+i)%len(q.buf)]
 		}
@@ -219,6 +219,16 @@ func (q *fifo[T]) push(v T) {
 	}
 	q.buf[(q.head+q.n)%len(q.buf)] = v
 	q.n++
+}
+
+// grow is a FIFO's next capacity after n: double while small, then a
+// quarter more, so that a large FIFO (one entry per host) is not left up to
+// half empty.
+func grow(n int) int {
+	if n < 1024 {
+		return max(16, 2*n)
+	}
+	return n + n/4
 }
 
 // front returns the oldest element; the queue must not be empty.

@@ -78,3 +78,39 @@ func TestEventHeapFreesWhenEmpty(t *testing.T) {
 		t.Fatal("the heap does not work after it was freed")
 	}
 }
+
+// TestFIFOKeepsOrderAsItGrows: a FIFO that wraps around and grows, small and
+// large (past the point where it grows by a quarter), keeps its order, and
+// a large one is not grown to double.
+func TestFIFOKeepsOrderAsItGrows(t *testing.T) {
+	var q fifo[int]
+	next, want := 0, 0
+	for round := range 200 {
+		for range 100 + round*round/4 {
+			q.push(next)
+			next++
+		}
+		for range 50 {
+			if got := q.pop(); got != want {
+				t.Fatalf("popped %d, want %d", got, want)
+			}
+			want++
+		}
+	}
+	for q.n > 0 {
+		if got := q.pop(); got != want {
+			t.Fatalf("popped %d, want %d", got, want)
+		}
+		want++
+	}
+	if want != next {
+		t.Fatalf("popped %d of %d", want, next)
+	}
+	var big fifo[int]
+	for i := range 20000 {
+		big.push(i)
+	}
+	if len(big.buf) >= 2*16384 {
+		t.Fatalf("20000 entries took a ring of %d", len(big.buf))
+	}
+}
