@@ -86,10 +86,10 @@ type Engine struct {
 // whose slot is cold by then.
 type slot struct {
 	removed  bool
+	failures int32 // consecutive failed probes, to re-resolve a name after an outage
 	seq      uint64
 	next     time.Time
 	addr     netip.Addr // valid once resolved
-	failures int        // consecutive failed probes, to re-resolve a name after an outage
 	pending  []pending  // in flight, oldest first; backed by pendBuf until more are (a host that does not answer)
 	spec     Spec
 	pendBuf  [1]pending
