@@ -66,6 +66,7 @@ type Engine struct {
 	events    sendQueue // the next send of every host
 	deadlines deadlines // of the probes in flight
 	started   bool
+	base      time.Time // the origin of every mono
 	epoch     time.Time // when Run started: the origin of the hosts' slots
 	lastAdd   time.Time // of a host added while running
 	rng       *rand.Rand
@@ -88,7 +89,7 @@ type slot struct {
 	removed  bool
 	failures int32 // consecutive failed probes, to re-resolve a name after an outage
 	seq      uint64
-	next     time.Time
+	next     mono
 	addr     netip.Addr // valid once resolved
 	pending  []pending  // in flight, oldest first; backed by pendBuf until more are (a host that does not answer)
 	spec     Spec
@@ -109,8 +110,26 @@ type nameState struct {
 type pending struct {
 	seq   uint64
 	token uint64
-	sent  time.Time
+	sent  mono
 	addr  netip.Addr
+}
+
+// mono is a time as nanoseconds after the engine's base, on the monotonic
+// clock: 8 bytes where a time.Time takes 24, in every slot, queued send and
+// deadline.
+type mono int64
+
+// toMono returns t as a mono.
+func (e *Engine) toMono(t time.Time) mono { return mono(t.Sub(e.base)) }
+
+// toTime returns m as a time.Time.
+func (e *Engine) toTime(m mono) time.Time { return e.base.Add(time.Duration(m)) }
+
+// wallAt returns m as a time.Time on the wall clock of now, a time read
+// after m: now less the monotonic time since m, so that a wall clock that
+// was stepped (or a machine that slept) since the base does not shift it.
+func (e *Engine) wallAt(m mono, now time.Time) time.Time {
+	return now.Add(time.Duration(m - e.toMono(now)))
 }
 
 // NewEngine opens the sockets the options ask for. With ICMP set, it fails
@@ -127,6 +146,7 @@ func NewEngine(opts Options) (*Engine, error) {
 	}
 	e := &Engine{
 		opts:  opts,
+		base:  time.Now(),
 		hosts: make(map[HostID]*slot),
 		rng:   rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
@@ -220,7 +240,7 @@ func (e *Engine) Add(spec Spec) {
 	e.index(spec.ID, s)
 	if e.started {
 		now := time.Now()
-		s.next = now
+		s.next = e.toMono(now)
 		if now.Sub(e.lastAdd) < bulkAdd {
 			s.next = e.slotAfter(s.spec, now)
 		}
@@ -242,10 +262,10 @@ const bulkAdd = 100 * time.Millisecond
 // any run of IDs evenly over the interval: hosts added in bulk while the
 // engine runs are probed spread out, as those added before Run are, where
 // "at once" would send them in one burst, every interval, for good.
-func (e *Engine) slotAfter(spec Spec, now time.Time) time.Time {
+func (e *Engine) slotAfter(spec Spec, now time.Time) mono {
 	iv := spec.Interval
 	if iv <= 0 {
-		return now
+		return e.toMono(now)
 	}
 	frac := uint64(spec.ID) * 0x9E3779B97F4A7C15 // ID × 2^64 / golden ratio, mod 2^64
 	hi, _ := bits.Mul64(uint64(iv), frac)
@@ -255,7 +275,7 @@ func (e *Engine) slotAfter(spec Spec, now time.Time) time.Time {
 	if d <= 0 {
 		k = 0
 	}
-	return e.epoch.Add(phase + k*iv)
+	return e.toMono(e.epoch) + mono(phase+k*iv)
 }
 
 // Remove stops probing a host; replies still in flight are ignored.

@@ -4,7 +4,7 @@ import "time"
 
 // event is the time of a host's next send.
 type event struct {
-	at time.Time
+	at mono
 	s  *slot
 }
 
@@ -24,7 +24,7 @@ func (q *sendQueue) len() int { return q.n }
 func (q *sendQueue) push(e event, interval time.Duration) {
 	q.n++
 	f := q.fifos.get(interval)
-	if f.n == 0 || !e.at.Before(f.back().at) {
+	if f.n == 0 || e.at >= f.back().at {
 		f.push(e)
 		return
 	}
@@ -56,7 +56,7 @@ func (q *sendQueue) earliest() (event, *fifo[event]) {
 		best, found = q.heap.peek(), true
 	}
 	for _, f := range q.fifos.list {
-		if f.n > 0 && (!found || f.front().at.Before(best.at)) {
+		if f.n > 0 && (!found || f.front().at < best.at) {
 			best, from, found = f.front(), f, true
 		}
 	}
@@ -73,7 +73,7 @@ func (h *eventHeap) push(e event) {
 	i := len(q) - 1
 	for i > 0 {
 		parent := (i - 1) / 2
-		if !q[i].at.Before(q[parent].at) {
+		if q[i].at >= q[parent].at {
 			break
 		}
 		q[i], q[parent] = q[parent], q[i]
@@ -99,10 +99,10 @@ func (h *eventHeap) pop() event {
 	i := 0
 	for {
 		l, r, min := 2*i+1, 2*i+2, i
-		if l < len(q) && q[l].at.Before(q[min].at) {
+		if l < len(q) && q[l].at < q[min].at {
 			min = l
 		}
-		if r < len(q) && q[r].at.Before(q[min].at) {
+		if r < len(q) && q[r].at < q[min].at {
 			min = r
 		}
 		if min == i {
@@ -120,7 +120,7 @@ const heapKeep = 64
 
 // deadline is when the engine stops waiting for the reply to probe seq of s.
 type deadline struct {
-	at  time.Time
+	at  mono
 	s   *slot
 	seq uint64
 }
@@ -155,9 +155,9 @@ func (ds *deadlines) push(d deadline, timeout time.Duration) {
 
 // popDue removes every deadline at or before now and appends those of
 // probes still unanswered to out.
-func (ds *deadlines) popDue(now time.Time, out []deadline) []deadline {
+func (ds *deadlines) popDue(now mono, out []deadline) []deadline {
 	for _, q := range ds.queues.list {
-		for q.n > 0 && !q.front().at.After(now) {
+		for q.n > 0 && q.front().at <= now {
 			if d := q.pop(); d.live() {
 				out = append(out, d)
 			}
@@ -168,14 +168,14 @@ func (ds *deadlines) popDue(now time.Time, out []deadline) []deadline {
 
 // next returns the earliest deadline of a probe still unanswered, dropping
 // the answered ones in front of it.
-func (ds *deadlines) next() (time.Time, bool) {
-	var at time.Time
+func (ds *deadlines) next() (mono, bool) {
+	var at mono
 	ok := false
 	for _, q := range ds.queues.list {
 		for q.n > 0 && !q.front().live() {
 			q.pop()
 		}
-		if q.n > 0 && (!ok || q.front().at.Before(at)) {
+		if q.n > 0 && (!ok || q.front().at < at) {
 			at, ok = q.front().at, true
 		}
 	}

@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"slices"
+	"time"
 )
 
 // expireAll turns the probes whose deadline passed and whose reply has not
@@ -11,6 +12,7 @@ func (e *Engine) expireAll(ds []deadline, buf []Result) []Result {
 	if len(ds) == 0 {
 		return buf
 	}
+	now := time.Now()
 	e.mu.Lock()
 	for _, d := range ds {
 		if d.s.removed {
@@ -21,7 +23,7 @@ func (e *Engine) expireAll(ds []deadline, buf []Result) []Result {
 			continue
 		}
 		e.noteOutcomeLocked(d.s, false)
-		buf = append(buf, Result{ID: d.s.spec.ID, Seq: d.seq, At: p.sent, Addr: p.addr, Err: ErrTimeout})
+		buf = append(buf, Result{ID: d.s.spec.ID, Seq: d.seq, At: e.wallAt(p.sent, now), Addr: p.addr, Err: ErrTimeout})
 	}
 	e.mu.Unlock()
 	return buf
@@ -144,11 +146,12 @@ func (e *Engine) matchAll(rs []reply, buf []Result) []Result {
 		case r.err != nil:
 			errs++
 			e.noteOutcomeLocked(s, false)
-			buf = append(buf, Result{ID: s.spec.ID, Seq: p.seq, At: p.sent, Addr: p.addr, Err: r.err})
+			buf = append(buf, Result{ID: s.spec.ID, Seq: p.seq, At: e.wallAt(p.sent, r.at), Addr: p.addr, Err: r.err})
 		default:
 			received++
 			s.failures = 0
-			buf = append(buf, Result{ID: s.spec.ID, Seq: p.seq, RTT: max(r.at.Sub(p.sent), 0), At: p.sent, Addr: r.from})
+			rtt := time.Duration(e.toMono(r.at) - p.sent)
+			buf = append(buf, Result{ID: s.spec.ID, Seq: p.seq, RTT: max(rtt, 0), At: r.at.Add(-rtt), Addr: r.from})
 		}
 	}
 	e.mu.Unlock()

@@ -20,7 +20,7 @@ func newMatchEngine(t *testing.T) (*Engine, *slot, chan Result) {
 	e.out, e.ctx = out, context.Background()
 	s := &slot{spec: Spec{ID: 7, Target: Target{Host: "198.18.0.9"}, Interval: time.Second, Timeout: time.Second},
 		addr: netip.MustParseAddr("198.18.0.9")}
-	s.pending = []pending{{seq: 70000, token: 0xfeedface, sent: time.Now().Add(-3 * time.Millisecond), addr: s.addr}}
+	s.pending = []pending{{seq: 70000, token: 0xfeedface, sent: e.toMono(time.Now().Add(-3 * time.Millisecond)), addr: s.addr}}
 	e.hosts[7] = s
 	return e, s, out
 }
@@ -76,7 +76,7 @@ func TestMatchDuplicateAndLateRepliesDoNotCount(t *testing.T) {
 	}
 	<-out
 	// A probe that timed out is gone: its late reply is ignored.
-	s.pending = []pending{{seq: 70001, token: 5, sent: time.Now(), addr: s.addr}}
+	s.pending = []pending{{seq: 70001, token: 5, sent: e.toMono(time.Now()), addr: s.addr}}
 	e.expire(s, 70001)
 	if res := <-out; !errors.Is(res.Err, ErrTimeout) {
 		t.Fatalf("expire gave %+v, want timeout", res)
@@ -100,5 +100,28 @@ func TestRemovedHostsProbesAreNotReported(t *testing.T) {
 	e.match(reply{from: s.addr, seq16: 70000 & 0xffff, id: 7, seq: 70000, token: 0xfeedface, at: time.Now()})
 	if len(out) != 0 {
 		t.Fatalf("removed slot reported %+v", <-out)
+	}
+}
+
+// TestMatchTimesFromTheSend: a reply's RTT is the monotonic time since its
+// probe was sent, and its At is the send time on the reply's wall clock.
+func TestMatchTimesFromTheSend(t *testing.T) {
+	e, s, out := newMatchEngine(t)
+	sent := time.Now()
+	s.pending[0].sent = e.toMono(sent)
+	r := reply{from: s.addr, seq16: 70000 & 0xffff, id: 7, seq: 70000, token: 0xfeedface, at: sent.Add(1234567 * time.Nanosecond)}
+	e.match(r)
+	res := <-out
+	if res.Err != nil || res.RTT != 1234567*time.Nanosecond {
+		t.Fatalf("result = %+v, want RTT 1.234567ms", res)
+	}
+	if !res.At.Equal(sent) {
+		t.Fatalf("At = %v, want the send time %v", res.At, sent)
+	}
+	// A timeout's At is its send time too.
+	s.pending = []pending{{seq: 70001, token: 5, sent: e.toMono(sent), addr: s.addr}}
+	e.expire(s, 70001)
+	if res := <-out; !errors.Is(res.Err, ErrTimeout) || res.At.Sub(sent).Abs() > time.Microsecond {
+		t.Fatalf("expire gave %+v, want a timeout at %v", res, sent)
 	}
 }

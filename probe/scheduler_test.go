@@ -107,7 +107,7 @@ func simulate(t *testing.T, n int, interval, length time.Duration, afterStart bo
 		sends = e.dueLocked(now, sends[:0])
 		w := wakeUp{at: now}
 		for _, s := range sends {
-			w.due = append(w.due, s.next)
+			w.due = append(w.due, e.toTime(s.next))
 			w.ids = append(w.ids, s.spec.ID)
 			e.reschedule(s, now)
 		}
