@@ -23,7 +23,7 @@ func benchEngine(b *testing.B, n int) (*Engine, []reply) {
 		id := HostID(i + 1)
 		a := netip.AddrFrom4([4]byte{127, 10, byte(i >> 8), byte(i)})
 		e.Add(Spec{ID: id, Target: Target{Host: a.String()}, Interval: time.Second, Timeout: time.Second})
-		s := e.hosts[id]
+		s := e.lookupLocked(id)
 		s.pending = append(s.pending, pending{seq: 1, token: uint64(i) * 7919, sent: e.toMono(sent), addr: a})
 		replies[i] = reply{from: a, seq16: 1, id: id, seq: 1, token: uint64(i) * 7919, at: sent.Add(30 * time.Microsecond)}
 	}

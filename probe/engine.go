@@ -61,8 +61,9 @@ type Engine struct {
 	rest    *sleeper                // where the reader rests after a read, while Run runs
 
 	mu        sync.Mutex
-	hosts     map[HostID]*slot
-	byID      []*slot   // the same slots by ID, for matching (see index)
+	byID      []*slot          // the hosts' slots by ID (see setLocked)
+	hosts     map[HostID]*slot // those of IDs past the slice
+	nhosts    int
 	events    sendQueue // the next send of every host
 	deadlines deadlines // of the probes in flight
 	started   bool
@@ -233,11 +234,10 @@ func (e *Engine) Add(spec Spec) {
 		}
 	}
 	e.mu.Lock()
-	if old := e.hosts[spec.ID]; old != nil {
+	if old := e.lookupLocked(spec.ID); old != nil {
 		old.removed = true
 	}
-	e.hosts[spec.ID] = s
-	e.index(spec.ID, s)
+	e.setLocked(spec.ID, s)
 	if e.started {
 		now := time.Now()
 		s.next = e.toMono(now)
@@ -281,10 +281,9 @@ func (e *Engine) slotAfter(spec Spec, now time.Time) mono {
 // Remove stops probing a host; replies still in flight are ignored.
 func (e *Engine) Remove(id HostID) {
 	e.mu.Lock()
-	if s := e.hosts[id]; s != nil {
+	if s := e.lookupLocked(id); s != nil {
 		s.removed = true
-		delete(e.hosts, id)
-		e.index(id, nil)
+		e.setLocked(id, nil)
 	}
 	e.mu.Unlock()
 }
@@ -357,15 +356,27 @@ func (e *Engine) Run(ctx context.Context, out chan<- Result) error {
 	return nil
 }
 
-// denseIDs bounds the IDs kept in the dense index; larger ones (never, from
-// the monitor, which counts from 1) are found in the map.
+// denseIDs bounds the IDs kept in the slice by ID; larger ones (never, from
+// the monitor, which counts from 1) are kept in the map.
 const denseIDs = 1 << 22
 
-// index records s (nil: none) as the slot of id in the dense index, a slice
-// by ID: the monitor numbers hosts 1, 2, 3…, and matching a reply is a
-// lookup that a slice does in one memory access where a map needs several.
-func (e *Engine) index(id HostID, s *slot) {
+// setLocked records s (nil: none) as the slot of id. The slots are kept in
+// a slice by ID, and only there: the monitor numbers hosts 1, 2, 3…, and
+// matching a reply is a lookup that a slice does in one memory access where
+// a map needs several.
+func (e *Engine) setLocked(id HostID, s *slot) {
+	switch old := e.lookupLocked(id); {
+	case old == nil && s != nil:
+		e.nhosts++
+	case old != nil && s == nil:
+		e.nhosts--
+	}
 	if id >= denseIDs {
+		if s == nil {
+			delete(e.hosts, id)
+		} else {
+			e.hosts[id] = s
+		}
 		return
 	}
 	if int(id) >= len(e.byID) {
@@ -380,9 +391,20 @@ func (e *Engine) index(id HostID, s *slot) {
 // lookupLocked finds the slot of id.
 func (e *Engine) lookupLocked(id HostID) *slot {
 	if int(id) < len(e.byID) {
-		if s := e.byID[id]; s != nil {
-			return s
-		}
+		return e.byID[id]
 	}
 	return e.hosts[id]
+}
+
+// slotsLocked calls f with every host and its slot, in ID order for those
+// in the slice.
+func (e *Engine) slotsLocked(f func(HostID, *slot)) {
+	for id, s := range e.byID {
+		if s != nil {
+			f(HostID(id), s)
+		}
+	}
+	for id, s := range e.hosts {
+		f(id, s)
+	}
 }

@@ -21,7 +21,7 @@ func newMatchEngine(t *testing.T) (*Engine, *slot, chan Result) {
 	s := &slot{spec: Spec{ID: 7, Target: Target{Host: "198.18.0.9"}, Interval: time.Second, Timeout: time.Second},
 		addr: netip.MustParseAddr("198.18.0.9")}
 	s.pending = []pending{{seq: 70000, token: 0xfeedface, sent: e.toMono(time.Now().Add(-3 * time.Millisecond)), addr: s.addr}}
-	e.hosts[7] = s
+	e.setLocked(7, s)
 	return e, s, out
 }
 

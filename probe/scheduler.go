@@ -29,14 +29,12 @@ const sendSlack = 500 * time.Microsecond
 // spreadFirstSends staggers the hosts added before Run: host i of n first
 // sends at i/n of its interval, so n hosts never go out in one burst.
 func (e *Engine) spreadFirstSends(now time.Time) {
-	ids := make([]HostID, 0, len(e.hosts))
-	for id := range e.hosts {
-		ids = append(ids, id)
-	}
+	ids := make([]HostID, 0, e.nhosts)
+	e.slotsLocked(func(id HostID, _ *slot) { ids = append(ids, id) })
 	slices.Sort(ids)
 	n := len(ids)
 	for i, id := range ids {
-		s := e.hosts[id]
+		s := e.lookupLocked(id)
 		s.next = e.toMono(now) + mono(int64(s.spec.Interval)*int64(i)/int64(n))
 		e.events.push(event{at: s.next, s: s}, s.spec.Interval)
 		e.startResolve(s)
