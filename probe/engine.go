@@ -83,7 +83,7 @@ type Engine struct {
 }
 
 // slot is the engine's view of one host. The fields every probe touches
-// come first and the probe in flight lives in the slot itself (pendBuf), so
+// come first and the probe in flight lives in the slot itself (first), so
 // that a send and its reply touch a few adjacent cache lines of a host
 // whose slot is cold by then.
 type slot struct {
@@ -92,9 +92,9 @@ type slot struct {
 	seq      uint64
 	next     mono
 	addr     netip.Addr // valid once resolved
-	pending  []pending  // in flight, oldest first; backed by pendBuf until more are (a host that does not answer)
 	spec     Spec
-	pendBuf  [1]pending
+	first    pending    // the oldest probe in flight; seq 0: none
+	more     *[]pending // those after it, oldest first (a host that does not answer); kept once made
 
 	name *nameState // a DNS name's lookups; nil for an IP address
 }
@@ -113,6 +113,33 @@ type pending struct {
 	token uint64
 	sent  mono
 	addr  netip.Addr
+}
+
+// addPending records p, sent after every probe of s in flight.
+func (s *slot) addPending(p pending) {
+	if s.first.seq == 0 {
+		s.first = p
+		return
+	}
+	if s.more == nil {
+		s.more = new([]pending)
+	}
+	*s.more = append(*s.more, p)
+}
+
+// inFlight reports whether probe seq of s is in flight.
+func (s *slot) inFlight(seq uint64) bool {
+	if s.first.seq == seq {
+		return seq != 0
+	}
+	if s.more != nil {
+		for _, p := range *s.more {
+			if p.seq == seq {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // mono is a time as nanoseconds after the engine's base, on the monotonic
@@ -227,7 +254,6 @@ func (e *Engine) ErrorsHidden() string {
 // others (see bulkAdd).
 func (e *Engine) Add(spec Spec) {
 	s := &slot{spec: spec}
-	s.pending = s.pendBuf[:0]
 	if e.opts.Prober == nil {
 		if a, ok := spec.Target.Literal(); ok {
 			s.addr = a

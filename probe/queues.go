@@ -129,15 +129,7 @@ type deadline struct {
 // does not delete the deadline of a probe that was answered: it skips it
 // when it comes up.
 func (d deadline) live() bool {
-	if d.s.removed {
-		return false
-	}
-	for _, p := range d.s.pending {
-		if p.seq == d.seq {
-			return true
-		}
-	}
-	return false
+	return !d.s.removed && d.s.inFlight(d.seq)
 }
 
 // deadlines holds the deadlines of the probes in flight, one FIFO per

@@ -45,14 +45,28 @@ func (e *Engine) take(s *slot, seq uint64) (pending, bool) {
 // takeLocked removes probe seq from s's outstanding probes (only if it
 // carries token, with checkToken) and returns it.
 func (s *slot) takeLocked(seq, token uint64, checkToken bool) (pending, bool) {
-	for i, p := range s.pending {
+	if p := s.first; p.seq == seq && seq != 0 {
+		if checkToken && p.token != token {
+			return pending{}, false
+		}
+		s.first = pending{}
+		if s.more != nil && len(*s.more) > 0 {
+			s.first = (*s.more)[0]
+			*s.more = slices.Delete(*s.more, 0, 1)
+		}
+		return p, true
+	}
+	if s.more == nil {
+		return pending{}, false
+	}
+	for i, p := range *s.more {
 		if p.seq != seq {
 			continue
 		}
 		if checkToken && p.token != token {
 			return pending{}, false
 		}
-		s.pending = slices.Delete(s.pending, i, i+1)
+		*s.more = slices.Delete(*s.more, i, i+1)
 		return p, true
 	}
 	return pending{}, false
