@@ -24,7 +24,7 @@ func benchEngine(b *testing.B, n int) (*Engine, []reply) {
 		a := netip.AddrFrom4([4]byte{127, 10, byte(i >> 8), byte(i)})
 		e.Add(Spec{ID: id, Target: Target{Host: a.String()}, Interval: time.Second, Timeout: time.Second})
 		s := e.lookupLocked(id)
-		s.addPending(pending{seq: 1, token: uint64(i) * 7919, sent: e.toMono(sent), addr: a})
+		s.addPending(pending{seq: 1, token: uint64(i) * 7919, sent: e.toMono(sent)})
 		replies[i] = reply{from: a, seq16: 1, id: id, seq: 1, token: uint64(i) * 7919, at: sent.Add(30 * time.Microsecond)}
 	}
 	return e, replies
@@ -48,7 +48,7 @@ func BenchmarkMatch4000(b *testing.B) {
 		}
 		for _, r := range rs {
 			s := e.byID[r.id]
-			s.addPending(pending{seq: r.seq, token: r.token, sent: e.toMono(r.at.Add(-30 * time.Microsecond)), addr: r.from})
+			s.addPending(pending{seq: r.seq, token: r.token, sent: e.toMono(r.at.Add(-30 * time.Microsecond))})
 		}
 		next = (next + batch) % (n - n%batch)
 	}

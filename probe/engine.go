@@ -105,14 +105,59 @@ type nameState struct {
 	resolveErr error // the last resolution failure, while addr is invalid
 	resolving  bool
 	resolvedAt time.Time
+	past       []addrBefore // earlier addresses that probes still in flight went to, oldest first
 }
 
-// pending is one probe in flight.
+// addrBefore is an earlier address of a host: its probes before seq
+// (and from the one before's seq) went to addr.
+type addrBefore struct {
+	addr netip.Addr
+	seq  uint64
+}
+
+// pending is one probe in flight. The address it went to is the slot's
+// (see sentTo).
 type pending struct {
 	seq   uint64
 	token uint64
 	sent  mono
-	addr  netip.Addr
+}
+
+// sentTo is the address probe seq of s went to: the host's address, unless
+// its name has resolved to another since.
+func (s *slot) sentTo(seq uint64) netip.Addr {
+	if s.name != nil {
+		for _, a := range s.name.past {
+			if seq < a.seq {
+				return a.addr
+			}
+		}
+	}
+	return s.addr
+}
+
+// setAddrLocked makes a the address of s, a name that resolved, keeping the
+// one before for the probes still in flight to it (see sentTo).
+func (s *slot) setAddrLocked(a netip.Addr) {
+	if a == s.addr {
+		return
+	}
+	oldest := s.seq + 1 // the oldest probe in flight, or the next one
+	if s.first.seq != 0 {
+		oldest = s.first.seq
+	}
+	ns := s.name
+	past := ns.past[:0]
+	for _, p := range ns.past {
+		if p.seq > oldest {
+			past = append(past, p) // some probe in flight went there
+		}
+	}
+	if s.addr.IsValid() && s.seq+1 > oldest {
+		past = append(past, addrBefore{addr: s.addr, seq: s.seq + 1})
+	}
+	ns.past = past
+	s.addr = a
 }
 
 // addPending records p, sent after every probe of s in flight.

@@ -23,7 +23,7 @@ func (e *Engine) expireAll(ds []deadline, buf []Result) []Result {
 			continue
 		}
 		e.noteOutcomeLocked(d.s, false)
-		buf = append(buf, Result{ID: d.s.spec.ID, Seq: d.seq, At: e.wallAt(p.sent, now), Addr: p.addr, Err: ErrTimeout})
+		buf = append(buf, Result{ID: d.s.spec.ID, Seq: d.seq, At: e.wallAt(p.sent, now), Addr: d.s.sentTo(p.seq), Err: ErrTimeout})
 	}
 	e.mu.Unlock()
 	return buf
@@ -160,7 +160,7 @@ func (e *Engine) matchAll(rs []reply, buf []Result) []Result {
 		case r.err != nil:
 			errs++
 			e.noteOutcomeLocked(s, false)
-			buf = append(buf, Result{ID: s.spec.ID, Seq: p.seq, At: e.wallAt(p.sent, r.at), Addr: p.addr, Err: r.err})
+			buf = append(buf, Result{ID: s.spec.ID, Seq: p.seq, At: e.wallAt(p.sent, r.at), Addr: s.sentTo(p.seq), Err: r.err})
 		default:
 			received++
 			s.failures = 0

@@ -21,7 +21,7 @@ func newMatchEngine(t *testing.T) (*Engine, *slot, chan Result) {
 	e.out, e.ctx = out, context.Background()
 	s := &slot{spec: Spec{ID: 7, Target: Target{Host: "198.18.0.9"}, Interval: time.Second, Timeout: time.Second},
 		addr: netip.MustParseAddr("198.18.0.9")}
-	s.setPending(pending{seq: 70000, token: 0xfeedface, sent: e.toMono(time.Now().Add(-3 * time.Millisecond)), addr: s.addr})
+	s.setPending(pending{seq: 70000, token: 0xfeedface, sent: e.toMono(time.Now().Add(-3 * time.Millisecond))})
 	e.setLocked(7, s)
 	return e, s, out
 }
@@ -77,7 +77,7 @@ func TestMatchDuplicateAndLateRepliesDoNotCount(t *testing.T) {
 	}
 	<-out
 	// A probe that timed out is gone: its late reply is ignored.
-	s.setPending(pending{seq: 70001, token: 5, sent: e.toMono(time.Now()), addr: s.addr})
+	s.setPending(pending{seq: 70001, token: 5, sent: e.toMono(time.Now())})
 	e.expire(s, 70001)
 	if res := <-out; !errors.Is(res.Err, ErrTimeout) {
 		t.Fatalf("expire gave %+v, want timeout", res)
@@ -120,7 +120,7 @@ func TestMatchTimesFromTheSend(t *testing.T) {
 		t.Fatalf("At = %v, want the send time %v", res.At, sent)
 	}
 	// A timeout's At is its send time too.
-	s.setPending(pending{seq: 70001, token: 5, sent: e.toMono(sent), addr: s.addr})
+	s.setPending(pending{seq: 70001, token: 5, sent: e.toMono(sent)})
 	e.expire(s, 70001)
 	if res := <-out; !errors.Is(res.Err, ErrTimeout) || res.At.Sub(sent).Abs() > time.Microsecond {
 		t.Fatalf("expire gave %+v, want a timeout at %v", res, sent)

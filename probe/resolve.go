@@ -61,7 +61,7 @@ func (e *Engine) startResolve(s *slot) {
 			return
 		}
 		ns.resolveErr = nil
-		s.addr = preferIPv4(addrs)
+		s.setAddrLocked(preferIPv4(addrs))
 	}()
 }
 

@@ -201,7 +201,7 @@ func (e *Engine) send(s *slot, now time.Time) {
 	pkt := sock.echoRequest(&sock.pkt, seq, s.spec.ID, token)
 	sent := time.Now()
 	sentM := e.toMono(sent)
-	s.addPending(pending{seq: seq, token: token, sent: sentM, addr: addr})
+	s.addPending(pending{seq: seq, token: token, sent: sentM})
 	e.deadlines.push(deadline{at: sentM + mono(s.spec.Timeout), s: s, seq: seq}, s.spec.Timeout)
 	e.mu.Unlock()
 
