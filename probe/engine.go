@@ -93,10 +93,32 @@ type slot struct {
 	next     mono
 	addr     netip.Addr // valid once resolved
 	spec     Spec
-	first    pending    // the oldest probe in flight; seq 0: none
-	more     *[]pending // those after it, oldest first (a host that does not answer); kept once made
+	first    pending  // the oldest probe in flight; seq 0: none
+	ext      *slotExt // what only some hosts need; nil: none of it
+}
 
+// slotExt is what only some hosts need, apart so that the slot of every
+// other host stays small (128 B, two cache lines).
+type slotExt struct {
+	more []pending  // the probes in flight after first, oldest first (a host that does not answer in time)
 	name *nameState // a DNS name's lookups; nil for an IP address
+}
+
+// extLocked returns s's slotExt, made on first need and kept.
+func (s *slot) extLocked() *slotExt {
+	if s.ext == nil {
+		s.ext = new(slotExt)
+	}
+	return s.ext
+}
+
+// name returns what the engine knows of the lookups of s's DNS name; nil
+// for an IP address.
+func (s *slot) name() *nameState {
+	if s.ext == nil {
+		return nil
+	}
+	return s.ext.name
 }
 
 // nameState is what the engine knows of the lookups of a host's DNS name;
@@ -126,8 +148,8 @@ type pending struct {
 // sentTo is the address probe seq of s went to: the host's address, unless
 // its name has resolved to another since.
 func (s *slot) sentTo(seq uint64) netip.Addr {
-	if s.name != nil {
-		for _, a := range s.name.past {
+	if ns := s.name(); ns != nil {
+		for _, a := range ns.past {
 			if seq < a.seq {
 				return a.addr
 			}
@@ -146,7 +168,7 @@ func (s *slot) setAddrLocked(a netip.Addr) {
 	if s.first.seq != 0 {
 		oldest = s.first.seq
 	}
-	ns := s.name
+	ns := s.name()
 	past := ns.past[:0]
 	for _, p := range ns.past {
 		if p.seq > oldest {
@@ -166,10 +188,8 @@ func (s *slot) addPending(p pending) {
 		s.first = p
 		return
 	}
-	if s.more == nil {
-		s.more = new([]pending)
-	}
-	*s.more = append(*s.more, p)
+	x := s.extLocked()
+	x.more = append(x.more, p)
 }
 
 // inFlight reports whether probe seq of s is in flight.
@@ -177,8 +197,8 @@ func (s *slot) inFlight(seq uint64) bool {
 	if s.first.seq == seq {
 		return seq != 0
 	}
-	if s.more != nil {
-		for _, p := range *s.more {
+	if s.ext != nil {
+		for _, p := range s.ext.more {
 			if p.seq == seq {
 				return true
 			}

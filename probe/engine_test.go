@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // requireICMP skips unless this process can open an ICMP socket.
@@ -183,5 +184,14 @@ func TestHostsBySliceAndMap(t *testing.T) {
 	e.Remove(2) // never added: no count goes negative
 	if e.nhosts != 0 {
 		t.Fatalf("nhosts = %d after removing a host never added", e.nhosts)
+	}
+}
+
+// TestSlotFitsTwoCacheLines: every host has a slot, so its size is the
+// engine's memory per host (see the README); a field that pushes it past
+// 128 B costs a size class, 16 B a host at the least.
+func TestSlotFitsTwoCacheLines(t *testing.T) {
+	if n := unsafe.Sizeof(slot{}); n > 128 {
+		t.Fatalf("a slot takes %d B, more than 128", n)
 	}
 }

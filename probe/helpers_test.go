@@ -12,7 +12,7 @@ func (e *Engine) expire(s *slot, seq uint64) {
 
 // setPending makes ps the probes of s in flight, oldest first.
 func (s *slot) setPending(ps ...pending) {
-	s.first, s.more = pending{}, nil
+	s.first, s.ext = pending{}, nil
 	for _, p := range ps {
 		s.addPending(p)
 	}

@@ -50,23 +50,23 @@ func (s *slot) takeLocked(seq, token uint64, checkToken bool) (pending, bool) {
 			return pending{}, false
 		}
 		s.first = pending{}
-		if s.more != nil && len(*s.more) > 0 {
-			s.first = (*s.more)[0]
-			*s.more = slices.Delete(*s.more, 0, 1)
+		if x := s.ext; x != nil && len(x.more) > 0 {
+			s.first = x.more[0]
+			x.more = slices.Delete(x.more, 0, 1)
 		}
 		return p, true
 	}
-	if s.more == nil {
+	if s.ext == nil {
 		return pending{}, false
 	}
-	for i, p := range *s.more {
+	for i, p := range s.ext.more {
 		if p.seq != seq {
 			continue
 		}
 		if checkToken && p.token != token {
 			return pending{}, false
 		}
-		*s.more = slices.Delete(*s.more, i, i+1)
+		s.ext.more = slices.Delete(s.ext.more, i, i+1)
 		return p, true
 	}
 	return pending{}, false

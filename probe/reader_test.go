@@ -172,7 +172,7 @@ func TestPendingInFlight(t *testing.T) {
 	}
 	inFlight()
 	s.addPending(pending{seq: 6})
-	if s.first.seq != 6 || len(*s.more) != 0 {
-		t.Fatalf("one probe in flight: first %d, %d more", s.first.seq, len(*s.more))
+	if s.first.seq != 6 || len(s.ext.more) != 0 {
+		t.Fatalf("one probe in flight: first %d, %d more", s.first.seq, len(s.ext.more))
 	}
 }

@@ -107,7 +107,7 @@ func TestNameThatStartsResolvingIsProbed(t *testing.T) {
 // earlier addresses are forgotten once no probe in flight went there.
 func TestSentToFollowsAddressChanges(t *testing.T) {
 	a, b, c := netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3")
-	s := &slot{name: new(nameState)}
+	s := &slot{ext: &slotExt{name: new(nameState)}}
 	send := func() uint64 {
 		s.seq++
 		s.addPending(pending{seq: s.seq})
@@ -131,14 +131,14 @@ func TestSentToFollowsAddressChanges(t *testing.T) {
 		s.takeLocked(seq, 0, false)
 	}
 	s.setAddrLocked(a) // only p4 (to c) is in flight
-	if len(s.name.past) != 1 || s.sentTo(p4) != c || s.sentTo(send()) != a {
-		t.Fatalf("past = %+v, want only c for probe %d", s.name.past, p4)
+	if len(s.name().past) != 1 || s.sentTo(p4) != c || s.sentTo(send()) != a {
+		t.Fatalf("past = %+v, want only c for probe %d", s.name().past, p4)
 	}
 	s.setAddrLocked(a) // no change
 	s.takeLocked(p4, 0, false)
 	s.takeLocked(p4+1, 0, false)
 	s.setAddrLocked(b) // nothing in flight
-	if len(s.name.past) != 0 {
-		t.Fatalf("past = %+v with nothing in flight", s.name.past)
+	if len(s.name().past) != 0 {
+		t.Fatalf("past = %+v with nothing in flight", s.name().past)
 	}
 }

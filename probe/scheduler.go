@@ -172,8 +172,8 @@ func (e *Engine) send(s *slot, now time.Time) {
 	addr := s.addr
 	if e.opts.Prober == nil && !addr.IsValid() {
 		var resolveErr error
-		if s.name != nil {
-			resolveErr = s.name.resolveErr
+		if ns := s.name(); ns != nil {
+			resolveErr = ns.resolveErr
 		}
 		e.startResolve(s)
 		e.mu.Unlock()
