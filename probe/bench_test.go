@@ -23,8 +23,8 @@ func benchEngine(b *testing.B, n int) (*Engine, []reply) {
 		id := HostID(i + 1)
 		a := netip.AddrFrom4([4]byte{127, 10, byte(i >> 8), byte(i)})
 		e.Add(Spec{ID: id, Target: Target{Host: a.String()}, Interval: time.Second, Timeout: time.Second})
-		s := e.hosts[id]
-		s.pending = append(s.pending, pending{seq: 1, token: uint64(i) * 7919, sent: sent, addr: a})
+		s := e.lookupLocked(id)
+		s.addPending(pending{seq: 1, token: uint64(i) * 7919, sent: e.toMono(sent)})
 		replies[i] = reply{from: a, seq16: 1, id: id, seq: 1, token: uint64(i) * 7919, at: sent.Add(30 * time.Microsecond)}
 	}
 	return e, replies
@@ -48,7 +48,7 @@ func BenchmarkMatch4000(b *testing.B) {
 		}
 		for _, r := range rs {
 			s := e.byID[r.id]
-			s.pending = append(s.pending, pending{seq: r.seq, token: r.token, sent: r.at.Add(-30 * time.Microsecond), addr: r.from})
+			s.addPending(pending{seq: r.seq, token: r.token, sent: e.toMono(r.at.Add(-30 * time.Microsecond))})
 		}
 		next = (next + batch) % (n - n%batch)
 	}
@@ -97,17 +97,16 @@ func BenchmarkDeadlines(b *testing.B) {
 	const n = 4000
 	var ds deadlines
 	slots := make([]*slot, n)
-	start := time.Now()
 	for i := range slots {
 		slots[i] = &slot{}
-		ds.push(deadline{at: start.Add(time.Duration(i) * time.Millisecond / 4), s: slots[i], seq: 1}, time.Second)
+		ds.push(deadline{at: mono(time.Duration(i) * time.Millisecond / 4), s: slots[i], seq: 1}, time.Second)
 	}
 	var due []deadline
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		at := start.Add(time.Duration(n+i) * time.Millisecond / 4)
+		at := mono(time.Duration(n+i) * time.Millisecond / 4)
 		ds.push(deadline{at: at, s: slots[i%n], seq: uint64(i)}, time.Second)
-		due = ds.popDue(at.Add(-time.Second), due[:0]) // answered: none live
+		due = ds.popDue(at-mono(time.Second), due[:0]) // answered: none live
 		ds.next()
 	}
 }

@@ -61,11 +61,13 @@ type Engine struct {
 	rest    *sleeper                // where the reader rests after a read, while Run runs
 
 	mu        sync.Mutex
-	hosts     map[HostID]*slot
-	byID      []*slot   // the same slots by ID, for matching (see index)
+	byID      []*slot          // the hosts' slots by ID (see setLocked)
+	hosts     map[HostID]*slot // those of IDs past the slice
+	nhosts    int
 	events    sendQueue // the next send of every host
 	deadlines deadlines // of the probes in flight
 	started   bool
+	base      time.Time // the origin of every mono
 	epoch     time.Time // when Run started: the origin of the hosts' slots
 	lastAdd   time.Time // of a host added while running
 	rng       *rand.Rand
@@ -81,20 +83,42 @@ type Engine struct {
 }
 
 // slot is the engine's view of one host. The fields every probe touches
-// come first and the probe in flight lives in the slot itself (pendBuf), so
+// come first and the probe in flight lives in the slot itself (first), so
 // that a send and its reply touch a few adjacent cache lines of a host
 // whose slot is cold by then.
 type slot struct {
 	removed  bool
+	failures int32 // consecutive failed probes, to re-resolve a name after an outage
 	seq      uint64
-	next     time.Time
+	next     mono
 	addr     netip.Addr // valid once resolved
-	failures int        // consecutive failed probes, to re-resolve a name after an outage
-	pending  []pending  // in flight, oldest first; backed by pendBuf until more are (a host that does not answer)
 	spec     Spec
-	pendBuf  [1]pending
+	first    pending  // the oldest probe in flight; seq 0: none
+	ext      *slotExt // what only some hosts need; nil: none of it
+}
 
+// slotExt is what only some hosts need, apart so that the slot of every
+// other host stays small (128 B, two cache lines).
+type slotExt struct {
+	more []pending  // the probes in flight after first, oldest first (a host that does not answer in time)
 	name *nameState // a DNS name's lookups; nil for an IP address
+}
+
+// extLocked returns s's slotExt, made on first need and kept.
+func (s *slot) extLocked() *slotExt {
+	if s.ext == nil {
+		s.ext = new(slotExt)
+	}
+	return s.ext
+}
+
+// name returns what the engine knows of the lookups of s's DNS name; nil
+// for an IP address.
+func (s *slot) name() *nameState {
+	if s.ext == nil {
+		return nil
+	}
+	return s.ext.name
 }
 
 // nameState is what the engine knows of the lookups of a host's DNS name;
@@ -103,14 +127,102 @@ type nameState struct {
 	resolveErr error // the last resolution failure, while addr is invalid
 	resolving  bool
 	resolvedAt time.Time
+	past       []addrBefore // earlier addresses that probes still in flight went to, oldest first
 }
 
-// pending is one probe in flight.
+// addrBefore is an earlier address of a host: its probes before seq
+// (and from the one before's seq) went to addr.
+type addrBefore struct {
+	addr netip.Addr
+	seq  uint64
+}
+
+// pending is one probe in flight. The address it went to is the slot's
+// (see sentTo).
 type pending struct {
 	seq   uint64
 	token uint64
-	sent  time.Time
-	addr  netip.Addr
+	sent  mono
+}
+
+// sentTo is the address probe seq of s went to: the host's address, unless
+// its name has resolved to another since.
+func (s *slot) sentTo(seq uint64) netip.Addr {
+	if ns := s.name(); ns != nil {
+		for _, a := range ns.past {
+			if seq < a.seq {
+				return a.addr
+			}
+		}
+	}
+	return s.addr
+}
+
+// setAddrLocked makes a the address of s, a name that resolved, keeping the
+// one before for the probes still in flight to it (see sentTo).
+func (s *slot) setAddrLocked(a netip.Addr) {
+	if a == s.addr {
+		return
+	}
+	oldest := s.seq + 1 // the oldest probe in flight, or the next one
+	if s.first.seq != 0 {
+		oldest = s.first.seq
+	}
+	ns := s.name()
+	past := ns.past[:0]
+	for _, p := range ns.past {
+		if p.seq > oldest {
+			past = append(past, p) // some probe in flight went there
+		}
+	}
+	if s.addr.IsValid() && s.seq+1 > oldest {
+		past = append(past, addrBefore{addr: s.addr, seq: s.seq + 1})
+	}
+	ns.past = past
+	s.addr = a
+}
+
+// addPending records p, sent after every probe of s in flight.
+func (s *slot) addPending(p pending) {
+	if s.first.seq == 0 {
+		s.first = p
+		return
+	}
+	x := s.extLocked()
+	x.more = append(x.more, p)
+}
+
+// inFlight reports whether probe seq of s is in flight.
+func (s *slot) inFlight(seq uint64) bool {
+	if s.first.seq == seq {
+		return seq != 0
+	}
+	if s.ext != nil {
+		for _, p := range s.ext.more {
+			if p.seq == seq {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mono is a time as nanoseconds after the engine's base, on the monotonic
+// clock: 8 bytes where a time.Time takes 24, in every slot, queued send and
+// deadline.
+type mono int64
+
+// toMono returns t as a mono.
+func (e *Engine) toMono(t time.Time) mono { return mono(t.Sub(e.base)) }
+
+// toTime returns m as a time.Time.
+func (e *Engine) toTime(m mono) time.Time { return e.base.Add(time.Duration(m)) }
+
+// wallAt returns m as a time.Time on the wall clock of now, a time read
+// after m: now less the monotonic time since m, so that a wall clock that
+// was stepped (or a machine that slept) since the base does not shift it.
+func (e *Engine) wallAt(m mono, now time.Time) time.Time {
+	return now.Add(time.Duration(m - e.toMono(now)))
 }
 
 // NewEngine opens the sockets the options ask for. With ICMP set, it fails
@@ -127,6 +239,7 @@ func NewEngine(opts Options) (*Engine, error) {
 	}
 	e := &Engine{
 		opts:  opts,
+		base:  time.Now(),
 		hosts: make(map[HostID]*slot),
 		rng:   rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
@@ -206,21 +319,19 @@ func (e *Engine) ErrorsHidden() string {
 // others (see bulkAdd).
 func (e *Engine) Add(spec Spec) {
 	s := &slot{spec: spec}
-	s.pending = s.pendBuf[:0]
 	if e.opts.Prober == nil {
 		if a, ok := spec.Target.Literal(); ok {
 			s.addr = a
 		}
 	}
 	e.mu.Lock()
-	if old := e.hosts[spec.ID]; old != nil {
+	if old := e.lookupLocked(spec.ID); old != nil {
 		old.removed = true
 	}
-	e.hosts[spec.ID] = s
-	e.index(spec.ID, s)
+	e.setLocked(spec.ID, s)
 	if e.started {
 		now := time.Now()
-		s.next = now
+		s.next = e.toMono(now)
 		if now.Sub(e.lastAdd) < bulkAdd {
 			s.next = e.slotAfter(s.spec, now)
 		}
@@ -242,10 +353,10 @@ const bulkAdd = 100 * time.Millisecond
 // any run of IDs evenly over the interval: hosts added in bulk while the
 // engine runs are probed spread out, as those added before Run are, where
 // "at once" would send them in one burst, every interval, for good.
-func (e *Engine) slotAfter(spec Spec, now time.Time) time.Time {
+func (e *Engine) slotAfter(spec Spec, now time.Time) mono {
 	iv := spec.Interval
 	if iv <= 0 {
-		return now
+		return e.toMono(now)
 	}
 	frac := uint64(spec.ID) * 0x9E3779B97F4A7C15 // ID × 2^64 / golden ratio, mod 2^64
 	hi, _ := bits.Mul64(uint64(iv), frac)
@@ -255,16 +366,15 @@ func (e *Engine) slotAfter(spec Spec, now time.Time) time.Time {
 	if d <= 0 {
 		k = 0
 	}
-	return e.epoch.Add(phase + k*iv)
+	return e.toMono(e.epoch) + mono(phase+k*iv)
 }
 
 // Remove stops probing a host; replies still in flight are ignored.
 func (e *Engine) Remove(id HostID) {
 	e.mu.Lock()
-	if s := e.hosts[id]; s != nil {
+	if s := e.lookupLocked(id); s != nil {
 		s.removed = true
-		delete(e.hosts, id)
-		e.index(id, nil)
+		e.setLocked(id, nil)
 	}
 	e.mu.Unlock()
 }
@@ -337,15 +447,27 @@ func (e *Engine) Run(ctx context.Context, out chan<- Result) error {
 	return nil
 }
 
-// denseIDs bounds the IDs kept in the dense index; larger ones (never, from
-// the monitor, which counts from 1) are found in the map.
+// denseIDs bounds the IDs kept in the slice by ID; larger ones (never, from
+// the monitor, which counts from 1) are kept in the map.
 const denseIDs = 1 << 22
 
-// index records s (nil: none) as the slot of id in the dense index, a slice
-// by ID: the monitor numbers hosts 1, 2, 3…, and matching a reply is a
-// lookup that a slice does in one memory access where a map needs several.
-func (e *Engine) index(id HostID, s *slot) {
+// setLocked records s (nil: none) as the slot of id. The slots are kept in
+// a slice by ID, and only there: the monitor numbers hosts 1, 2, 3…, and
+// matching a reply is a lookup that a slice does in one memory access where
+// a map needs several.
+func (e *Engine) setLocked(id HostID, s *slot) {
+	switch old := e.lookupLocked(id); {
+	case old == nil && s != nil:
+		e.nhosts++
+	case old != nil && s == nil:
+		e.nhosts--
+	}
 	if id >= denseIDs {
+		if s == nil {
+			delete(e.hosts, id)
+		} else {
+			e.hosts[id] = s
+		}
 		return
 	}
 	if int(id) >= len(e.byID) {
@@ -360,9 +482,20 @@ func (e *Engine) index(id HostID, s *slot) {
 // lookupLocked finds the slot of id.
 func (e *Engine) lookupLocked(id HostID) *slot {
 	if int(id) < len(e.byID) {
-		if s := e.byID[id]; s != nil {
-			return s
-		}
+		return e.byID[id]
 	}
 	return e.hosts[id]
+}
+
+// slotsLocked calls f with every host and its slot, in ID order for those
+// in the slice.
+func (e *Engine) slotsLocked(f func(HostID, *slot)) {
+	for id, s := range e.byID {
+		if s != nil {
+			f(HostID(id), s)
+		}
+	}
+	for id, s := range e.hosts {
+		f(id, s)
+	}
 }

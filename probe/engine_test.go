@@ -3,12 +3,14 @@ package probe
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // requireICMP skips unless this process can open an ICMP socket.
@@ -139,5 +141,57 @@ func TestSocketModeWords(t *testing.T) {
 	}
 	if e.Mode() != SocketNone {
 		t.Errorf("engine without ICMP: Mode() = %v, want none", e.Mode())
+	}
+}
+
+// TestHostsBySliceAndMap: hosts are found, listed, replaced and removed
+// alike whether their ID is in the slice by ID or past it, in the map.
+func TestHostsBySliceAndMap(t *testing.T) {
+	e, err := NewEngine(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []HostID{1, 3, denseIDs - 1, denseIDs, 1<<32 - 1}
+	for i, id := range ids {
+		e.Add(Spec{ID: id, Target: Target{Host: fmt.Sprintf("127.0.0.%d", i+1)}, Interval: time.Second, Timeout: time.Second})
+	}
+	if e.nhosts != len(ids) {
+		t.Fatalf("nhosts = %d, want %d", e.nhosts, len(ids))
+	}
+	targets := e.TraceTargets()
+	for i, id := range ids {
+		if a, ok := targets[id]; !ok || a.String() != fmt.Sprintf("127.0.0.%d", i+1) {
+			t.Fatalf("TraceTargets()[%d] = %v, %v", id, a, ok)
+		}
+	}
+	if len(targets) != len(ids) {
+		t.Fatalf("TraceTargets lists %d hosts, want %d", len(targets), len(ids))
+	}
+	for _, id := range ids {
+		old := e.lookupLocked(id)
+		e.Add(Spec{ID: id, Target: Target{Host: "127.0.0.9"}, Interval: time.Second, Timeout: time.Second})
+		if s := e.lookupLocked(id); s == old || s.addr.String() != "127.0.0.9" || !old.removed {
+			t.Fatalf("host %d not replaced", id)
+		}
+		e.Remove(id)
+		if s := e.lookupLocked(id); s != nil {
+			t.Fatalf("host %d still there after Remove", id)
+		}
+	}
+	if e.nhosts != 0 || len(e.hosts) != 0 {
+		t.Fatalf("after removing all: nhosts = %d, %d in the map", e.nhosts, len(e.hosts))
+	}
+	e.Remove(2) // never added: no count goes negative
+	if e.nhosts != 0 {
+		t.Fatalf("nhosts = %d after removing a host never added", e.nhosts)
+	}
+}
+
+// TestSlotFitsTwoCacheLines: every host has a slot, so its size is the
+// engine's memory per host (see the README); a field that pushes it past
+// 128 B costs a size class, 16 B a host at the least.
+func TestSlotFitsTwoCacheLines(t *testing.T) {
+	if n := unsafe.Sizeof(slot{}); n > 128 {
+		t.Fatalf("a slot takes %d B, more than 128", n)
 	}
 }

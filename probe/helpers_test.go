@@ -10,6 +10,14 @@ func (e *Engine) expire(s *slot, seq uint64) {
 	}
 }
 
+// setPending makes ps the probes of s in flight, oldest first.
+func (s *slot) setPending(ps ...pending) {
+	s.first, s.ext = pending{}, nil
+	for _, p := range ps {
+		s.addPending(p)
+	}
+}
+
 // match turns a decoded reply into a Result when it answers a probe we are
 // waiting for (see matchAll).
 func (e *Engine) match(r reply) {

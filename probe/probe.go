@@ -34,9 +34,9 @@ const (
 // Target is what one host is probed at: an IP literal or DNS name, and for
 // TCP a port.
 type Target struct {
-	Kind Kind
 	Host string // IP literal or DNS name, never with brackets or port
 	Port uint16 // KindTCP only
+	Kind Kind   // after Port, so that the two share a word
 }
 
 // String renders the target as the user writes it: "198.18.0.1",

@@ -4,7 +4,7 @@ import "time"
 
 // event is the time of a host's next send.
 type event struct {
-	at time.Time
+	at mono
 	s  *slot
 }
 
@@ -24,7 +24,7 @@ func (q *sendQueue) len() int { return q.n }
 func (q *sendQueue) push(e event, interval time.Duration) {
 	q.n++
 	f := q.fifos.get(interval)
-	if f.n == 0 || !e.at.Before(f.back().at) {
+	if f.n == 0 || e.at >= f.back().at {
 		f.push(e)
 		return
 	}
@@ -56,7 +56,7 @@ func (q *sendQueue) earliest() (event, *fifo[event]) {
 		best, found = q.heap.peek(), true
 	}
 	for _, f := range q.fifos.list {
-		if f.n > 0 && (!found || f.front().at.Before(best.at)) {
+		if f.n > 0 && (!found || f.front().at < best.at) {
 			best, from, found = f.front(), f, true
 		}
 	}
@@ -73,7 +73,7 @@ func (h *eventHeap) push(e event) {
 	i := len(q) - 1
 	for i > 0 {
 		parent := (i - 1) / 2
-		if !q[i].at.Before(q[parent].at) {
+		if q[i].at >= q[parent].at {
 			break
 		}
 		q[i], q[parent] = q[parent], q[i]
@@ -91,13 +91,18 @@ func (h *eventHeap) pop() event {
 	q[0] = q[last]
 	q[last] = event{} // drop the slot pointer for the GC
 	q = q[:last]
+	if last == 0 && cap(q) > heapKeep {
+		// The heap holds a bulk add (every host, just after Run starts)
+		// until each host's first send; then it is empty for good.
+		q = nil
+	}
 	i := 0
 	for {
 		l, r, min := 2*i+1, 2*i+2, i
-		if l < len(q) && q[l].at.Before(q[min].at) {
+		if l < len(q) && q[l].at < q[min].at {
 			min = l
 		}
-		if r < len(q) && q[r].at.Before(q[min].at) {
+		if r < len(q) && q[r].at < q[min].at {
 			min = r
 		}
 		if min == i {
@@ -110,9 +115,12 @@ func (h *eventHeap) pop() event {
 	return top
 }
 
+// heapKeep is the capacity an empty heap keeps; a larger one is freed.
+const heapKeep = 64
+
 // deadline is when the engine stops waiting for the reply to probe seq of s.
 type deadline struct {
-	at  time.Time
+	at  mono
 	s   *slot
 	seq uint64
 }
@@ -121,15 +129,7 @@ type deadline struct {
 // does not delete the deadline of a probe that was answered: it skips it
 // when it comes up.
 func (d deadline) live() bool {
-	if d.s.removed {
-		return false
-	}
-	for _, p := range d.s.pending {
-		if p.seq == d.seq {
-			return true
-		}
-	}
-	return false
+	return !d.s.removed && d.s.inFlight(d.seq)
 }
 
 // deadlines holds the deadlines of the probes in flight, one FIFO per
@@ -147,9 +147,9 @@ func (ds *deadlines) push(d deadline, timeout time.Duration) {
 
 // popDue removes every deadline at or before now and appends those of
 // probes still unanswered to out.
-func (ds *deadlines) popDue(now time.Time, out []deadline) []deadline {
+func (ds *deadlines) popDue(now mono, out []deadline) []deadline {
 	for _, q := range ds.queues.list {
-		for q.n > 0 && !q.front().at.After(now) {
+		for q.n > 0 && q.front().at <= now {
 			if d := q.pop(); d.live() {
 				out = append(out, d)
 			}
@@ -160,14 +160,14 @@ func (ds *deadlines) popDue(now time.Time, out []deadline) []deadline {
 
 // next returns the earliest deadline of a probe still unanswered, dropping
 // the answered ones in front of it.
-func (ds *deadlines) next() (time.Time, bool) {
-	var at time.Time
+func (ds *deadlines) next() (mono, bool) {
+	var at mono
 	ok := false
 	for _, q := range ds.queues.list {
 		for q.n > 0 && !q.front().live() {
 			q.pop()
 		}
-		if q.n > 0 && (!ok || q.front().at.Before(at)) {
+		if q.n > 0 && (!ok || q.front().at < at) {
 			at, ok = q.front().at, true
 		}
 	}
@@ -203,7 +203,7 @@ type fifo[T any] struct {
 
 func (q *fifo[T]) push(v T) {
 	if q.n == len(q.buf) {
-		grown := make([]T, max(16, 2*len(q.buf)))
+		grown := make([]T, grow(len(q.buf)))
 		for i := range q.n {
 			grown[i] = q.buf[(q.head+i)%len(q.buf)]
 		}
@@ -211,6 +211,16 @@ func (q *fifo[T]) push(v T) {
 	}
 	q.buf[(q.head+q.n)%len(q.buf)] = v
 	q.n++
+}
+
+// grow is a FIFO's next capacity after n: double while small, then a
+// quarter more, so that a large FIFO (one entry per host) is not left up to
+// half empty.
+func grow(n int) int {
+	if n < 1024 {
+		return max(16, 2*n)
+	}
+	return n + n/4
 }
 
 // front returns the oldest element; the queue must not be empty.

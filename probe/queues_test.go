@@ -8,14 +8,13 @@ import (
 
 func TestEventHeapOrdersByTime(t *testing.T) {
 	var h eventHeap
-	base := time.Now()
 	for _, ms := range []int{50, 10, 40, 0, 30, 20, 20} {
-		h.push(event{at: base.Add(time.Duration(ms) * time.Millisecond)})
+		h.push(event{at: mono(time.Duration(ms) * time.Millisecond)})
 	}
-	last := base.Add(-time.Hour)
+	last := mono(-time.Hour)
 	for len(h) > 0 {
 		ev := h.pop()
-		if ev.at.Before(last) {
+		if ev.at < last {
 			t.Fatalf("popped %v after %v", ev.at, last)
 		}
 		last = ev.at
@@ -27,8 +26,7 @@ func TestEventHeapOrdersByTime(t *testing.T) {
 // running, one pushed back), come out earliest first, every one once.
 func TestSendQueueOrdersByTime(t *testing.T) {
 	var q sendQueue
-	base := time.Now()
-	at := func(ms int) time.Time { return base.Add(time.Duration(ms) * time.Millisecond) }
+	at := func(ms int) mono { return mono(time.Duration(ms) * time.Millisecond) }
 	pushes := []struct {
 		ms       int
 		interval time.Duration
@@ -48,13 +46,68 @@ func TestSendQueueOrdersByTime(t *testing.T) {
 	for q.len() > 0 {
 		peeked := q.peek()
 		ev := q.pop()
-		if !ev.at.Equal(peeked.at) {
+		if ev.at != peeked.at {
 			t.Fatalf("pop %v, but peek said %v", ev.at, peeked.at)
 		}
-		got = append(got, int(ev.at.Sub(base)/time.Millisecond))
+		got = append(got, int(time.Duration(ev.at)/time.Millisecond))
 	}
 	want := []int{0, 1, 5, 10, 12, 15, 20, 25, 30, 1000}
 	if !slices.Equal(got, want) {
 		t.Fatalf("popped %v, want %v", got, want)
+	}
+}
+
+// TestEventHeapFreesWhenEmpty: a heap that held a bulk add lets its array go
+// once it is empty, and still works after.
+func TestEventHeapFreesWhenEmpty(t *testing.T) {
+	var h eventHeap
+	for i := range 1000 {
+		h.push(event{at: mono(1000 - i)})
+	}
+	for len(h) > 0 {
+		h.pop()
+	}
+	if cap(h) != 0 {
+		t.Fatalf("an empty heap keeps capacity %d", cap(h))
+	}
+	h.push(event{at: 7})
+	if len(h) != 1 || h.pop().at != 7 {
+		t.Fatal("the heap does not work after it was freed")
+	}
+}
+
+// TestFIFOKeepsOrderAsItGrows: a FIFO that wraps around and grows, small and
+// large (past the point where it grows by a quarter), keeps its order, and
+// a large one is not grown to double.
+func TestFIFOKeepsOrderAsItGrows(t *testing.T) {
+	var q fifo[int]
+	next, want := 0, 0
+	for round := range 200 {
+		for range 100 + round*round/4 {
+			q.push(next)
+			next++
+		}
+		for range 50 {
+			if got := q.pop(); got != want {
+				t.Fatalf("popped %d, want %d", got, want)
+			}
+			want++
+		}
+	}
+	for q.n > 0 {
+		if got := q.pop(); got != want {
+			t.Fatalf("popped %d, want %d", got, want)
+		}
+		want++
+	}
+	if want != next {
+		t.Fatalf("popped %d of %d", want, next)
+	}
+	var big fifo[int]
+	for i := range 20000 {
+		big.push(i)
+	}
+	if len(big.buf) >= 2*16384 {
+		t.Fatalf("20000 entries took a ring of %d", len(big.buf))
 	}
 }

@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"slices"
+	"time"
 )
 
 // expireAll turns the probes whose deadline passed and whose reply has not
@@ -11,6 +12,7 @@ func (e *Engine) expireAll(ds []deadline, buf []Result) []Result {
 	if len(ds) == 0 {
 		return buf
 	}
+	now := time.Now()
 	e.mu.Lock()
 	for _, d := range ds {
 		if d.s.removed {
@@ -21,7 +23,7 @@ func (e *Engine) expireAll(ds []deadline, buf []Result) []Result {
 			continue
 		}
 		e.noteOutcomeLocked(d.s, false)
-		buf = append(buf, Result{ID: d.s.spec.ID, Seq: d.seq, At: p.sent, Addr: p.addr, Err: ErrTimeout})
+		buf = append(buf, Result{ID: d.s.spec.ID, Seq: d.seq, At: e.wallAt(p.sent, now), Addr: d.s.sentTo(p.seq), Err: ErrTimeout})
 	}
 	e.mu.Unlock()
 	return buf
@@ -43,14 +45,28 @@ func (e *Engine) take(s *slot, seq uint64) (pending, bool) {
 // takeLocked removes probe seq from s's outstanding probes (only if it
 // carries token, with checkToken) and returns it.
 func (s *slot) takeLocked(seq, token uint64, checkToken bool) (pending, bool) {
-	for i, p := range s.pending {
+	if p := s.first; p.seq == seq && seq != 0 {
+		if checkToken && p.token != token {
+			return pending{}, false
+		}
+		s.first = pending{}
+		if x := s.ext; x != nil && len(x.more) > 0 {
+			s.first = x.more[0]
+			x.more = slices.Delete(x.more, 0, 1)
+		}
+		return p, true
+	}
+	if s.ext == nil {
+		return pending{}, false
+	}
+	for i, p := range s.ext.more {
 		if p.seq != seq {
 			continue
 		}
 		if checkToken && p.token != token {
 			return pending{}, false
 		}
-		s.pending = slices.Delete(s.pending, i, i+1)
+		s.ext.more = slices.Delete(s.ext.more, i, i+1)
 		return p, true
 	}
 	return pending{}, false
@@ -144,11 +160,12 @@ func (e *Engine) matchAll(rs []reply, buf []Result) []Result {
 		case r.err != nil:
 			errs++
 			e.noteOutcomeLocked(s, false)
-			buf = append(buf, Result{ID: s.spec.ID, Seq: p.seq, At: p.sent, Addr: p.addr, Err: r.err})
+			buf = append(buf, Result{ID: s.spec.ID, Seq: p.seq, At: e.wallAt(p.sent, r.at), Addr: s.sentTo(p.seq), Err: r.err})
 		default:
 			received++
 			s.failures = 0
-			buf = append(buf, Result{ID: s.spec.ID, Seq: p.seq, RTT: max(r.at.Sub(p.sent), 0), At: p.sent, Addr: r.from})
+			rtt := time.Duration(e.toMono(r.at) - p.sent)
+			buf = append(buf, Result{ID: s.spec.ID, Seq: p.seq, RTT: max(rtt, 0), At: r.at.Add(-rtt), Addr: r.from})
 		}
 	}
 	e.mu.Unlock()

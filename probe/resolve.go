@@ -24,10 +24,11 @@ func (e *Engine) startResolve(s *slot) {
 	if _, literal := s.spec.Target.Literal(); literal {
 		return
 	}
-	if s.name == nil {
-		s.name = new(nameState)
+	x := s.extLocked()
+	if x.name == nil {
+		x.name = new(nameState)
 	}
-	ns := s.name
+	ns := x.name
 	if ns.resolving {
 		return
 	}
@@ -61,7 +62,7 @@ func (e *Engine) startResolve(s *slot) {
 			return
 		}
 		ns.resolveErr = nil
-		s.addr = preferIPv4(addrs)
+		s.setAddrLocked(preferIPv4(addrs))
 	}()
 }
 
@@ -88,8 +89,8 @@ func (e *Engine) noteOutcomeLocked(s *slot, ok bool) {
 		return
 	}
 	s.failures++
-	if s.failures >= reResolveAfter && s.name != nil && time.Since(s.name.resolvedAt) > 30*time.Second {
-		s.name.resolvedAt = time.Time{} // stale: startResolve will look it up
+	if ns := s.name(); s.failures >= reResolveAfter && ns != nil && time.Since(ns.resolvedAt) > 30*time.Second {
+		ns.resolvedAt = time.Time{} // stale: startResolve will look it up
 		e.startResolve(s)
 	}
 }

@@ -101,3 +101,44 @@ func TestNameThatStartsResolvingIsProbed(t *testing.T) {
 		}
 	}
 }
+
+// TestSentToFollowsAddressChanges: when a name resolves to a new address,
+// the probes still in flight keep the address they went to, and the
+// earlier addresses are forgotten once no probe in flight went there.
+func TestSentToFollowsAddressChanges(t *testing.T) {
+	a, b, c := netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3")
+	s := &slot{ext: &slotExt{name: new(nameState)}}
+	send := func() uint64 {
+		s.seq++
+		s.addPending(pending{seq: s.seq})
+		return s.seq
+	}
+	s.setAddrLocked(a)
+	p1, p2 := send(), send()
+	s.setAddrLocked(b)
+	p3 := send()
+	s.setAddrLocked(c)
+	p4 := send()
+	for _, tt := range []struct {
+		seq  uint64
+		want netip.Addr
+	}{{p1, a}, {p2, a}, {p3, b}, {p4, c}} {
+		if got := s.sentTo(tt.seq); got != tt.want {
+			t.Fatalf("probe %d went to %v, sentTo says %v", tt.seq, tt.want, got)
+		}
+	}
+	for _, seq := range []uint64{p1, p2, p3} {
+		s.takeLocked(seq, 0, false)
+	}
+	s.setAddrLocked(a) // only p4 (to c) is in flight
+	if len(s.name().past) != 1 || s.sentTo(p4) != c || s.sentTo(send()) != a {
+		t.Fatalf("past = %+v, want only c for probe %d", s.name().past, p4)
+	}
+	s.setAddrLocked(a) // no change
+	s.takeLocked(p4, 0, false)
+	s.takeLocked(p4+1, 0, false)
+	s.setAddrLocked(b) // nothing in flight
+	if len(s.name().past) != 0 {
+		t.Fatalf("past = %+v with nothing in flight", s.name().past)
+	}
+}

@@ -29,15 +29,13 @@ const sendSlack = 500 * time.Microsecond
 // spreadFirstSends staggers the hosts added before Run: host i of n first
 // sends at i/n of its interval, so n hosts never go out in one burst.
 func (e *Engine) spreadFirstSends(now time.Time) {
-	ids := make([]HostID, 0, len(e.hosts))
-	for id := range e.hosts {
-		ids = append(ids, id)
-	}
+	ids := make([]HostID, 0, e.nhosts)
+	e.slotsLocked(func(id HostID, _ *slot) { ids = append(ids, id) })
 	slices.Sort(ids)
 	n := len(ids)
 	for i, id := range ids {
-		s := e.hosts[id]
-		s.next = now.Add(time.Duration(int64(s.spec.Interval) * int64(i) / int64(n)))
+		s := e.lookupLocked(id)
+		s.next = e.toMono(now) + mono(int64(s.spec.Interval)*int64(i)/int64(n))
 		e.events.push(event{at: s.next, s: s}, s.spec.Interval)
 		e.startResolve(s)
 	}
@@ -64,7 +62,7 @@ func (e *Engine) schedule(ctx context.Context, sl *sleeper) {
 		sends = e.dueLocked(now, sends)
 		// Timeouts are never early: an early one could turn a slow reply
 		// into a loss.
-		expired = e.deadlines.popDue(now, expired)
+		expired = e.deadlines.popDue(e.toMono(now), expired)
 		e.mu.Unlock()
 
 		results = e.collectRead(rd, results[:0])
@@ -120,9 +118,10 @@ func (e *Engine) drainAll(rd *replyReader) {
 // sendAhead of now, earliest first, at most maxBurst of them, and takes
 // them off the send queue.
 func (e *Engine) dueLocked(now time.Time, sends []*slot) []*slot {
+	nowM := e.toMono(now)
 	for n := 0; n < maxBurst && e.events.len() > 0; n++ {
 		ev := e.events.peek()
-		if ev.at.After(now.Add(sendAhead(ev.s.spec))) {
+		if ev.at > nowM+mono(sendAhead(ev.s.spec)) {
 			break
 		}
 		sends = append(sends, e.events.pop().s)
@@ -136,24 +135,24 @@ func (e *Engine) dueLocked(now time.Time, sends []*slot) []*slot {
 func (e *Engine) nextWakeLocked() (time.Time, bool) {
 	at, ok := e.deadlines.next()
 	if e.events.len() == 0 {
-		return at, ok
+		return e.toTime(at), ok
 	}
 	next := e.events.peek().at
-	if !ok || next.Before(at.Add(-sendSlack)) {
-		return next, true
+	if !ok || next < at-mono(sendSlack) {
+		return e.toTime(next), true
 	}
-	return at, true // the deadline first, or just after the send: one wake-up for both
+	return e.toTime(at), true // the deadline first, or just after the send: one wake-up for both
 }
 
 // reschedule queues the probe after the one s is sending now: its interval
 // after the last one's time, so that the interval is exact on average
 // whatever the batching. now is when the scheduler woke up.
 func (e *Engine) reschedule(s *slot, now time.Time) {
-	s.next = s.next.Add(s.spec.Interval)
-	if s.next.Before(now) {
+	s.next += mono(s.spec.Interval)
+	if nowM := e.toMono(now); s.next < nowM {
 		// We fell behind (a stopped process, an overloaded machine):
 		// continue from now rather than firing the missed probes at once.
-		s.next = now.Add(s.spec.Interval)
+		s.next = nowM + mono(s.spec.Interval)
 	}
 	e.events.push(event{at: s.next, s: s}, s.spec.Interval)
 }
@@ -173,8 +172,8 @@ func (e *Engine) send(s *slot, now time.Time) {
 	addr := s.addr
 	if e.opts.Prober == nil && !addr.IsValid() {
 		var resolveErr error
-		if s.name != nil {
-			resolveErr = s.name.resolveErr
+		if ns := s.name(); ns != nil {
+			resolveErr = ns.resolveErr
 		}
 		e.startResolve(s)
 		e.mu.Unlock()
@@ -201,8 +200,9 @@ func (e *Engine) send(s *slot, now time.Time) {
 	token := e.rng.Uint64()
 	pkt := sock.echoRequest(&sock.pkt, seq, s.spec.ID, token)
 	sent := time.Now()
-	s.pending = append(s.pending, pending{seq: seq, token: token, sent: sent, addr: addr})
-	e.deadlines.push(deadline{at: sent.Add(s.spec.Timeout), s: s, seq: seq}, s.spec.Timeout)
+	sentM := e.toMono(sent)
+	s.addPending(pending{seq: seq, token: token, sent: sentM})
+	e.deadlines.push(deadline{at: sentM + mono(s.spec.Timeout), s: s, seq: seq}, s.spec.Timeout)
 	e.mu.Unlock()
 
 	e.sent.Add(1)

@@ -107,7 +107,7 @@ func simulate(t *testing.T, n int, interval, length time.Duration, afterStart bo
 		sends = e.dueLocked(now, sends[:0])
 		w := wakeUp{at: now}
 		for _, s := range sends {
-			w.due = append(w.due, s.next)
+			w.due = append(w.due, e.toTime(s.next))
 			w.ids = append(w.ids, s.spec.ID)
 			e.reschedule(s, now)
 		}
@@ -270,7 +270,7 @@ func TestSequenceNumbersWrapSafely(t *testing.T) {
 	e.Add(Spec{ID: 1, Target: Target{Host: "127.0.0.1"}, Interval: 10 * time.Millisecond, Timeout: 10 * time.Millisecond})
 	// The echo header carries 16 bits of the 64-bit per-host sequence:
 	// start just below the wrap and cross it.
-	e.hosts[1].seq = 1<<16 - 3
+	e.lookupLocked(1).seq = 1<<16 - 3
 	got := collect(t, e, []HostID{1}, 6, 5*time.Second)
 	for i, r := range got[1] {
 		if want := uint64(1<<16 - 2 + i); r.Seq != want || r.Err != nil {

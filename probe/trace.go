@@ -249,15 +249,15 @@ func (e *Engine) TraceTarget(id HostID) (netip.Addr, bool) {
 func (e *Engine) TraceTargets() map[HostID]netip.Addr {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make(map[HostID]netip.Addr, len(e.hosts))
+	out := make(map[HostID]netip.Addr, e.nhosts)
 	if e.opts.Prober != nil {
 		return out
 	}
-	for id, s := range e.hosts {
+	e.slotsLocked(func(id HostID, s *slot) {
 		if s.spec.Target.Kind == KindICMP && s.addr.IsValid() {
 			out[id] = s.addr
 		}
-	}
+	})
 	return out
 }
 
