@@ -137,6 +137,7 @@ type Model struct {
 	form     addForm
 	filterIn textinput.Model
 	help     help.Model
+	hint     hintCache // the hint line, drawn once per kind and width
 	showHelp bool
 	confirm  *monitor.HostView // the host "d" asks about
 	mute     muteForm          // "m"

@@ -88,27 +88,26 @@ func (m *Model) footer() string {
 		b.WriteByte('\n')
 	}
 	var keys []key.Binding
+	var kind hintKind
 	switch {
 	case m.showHelp:
-		keys = m.c.keys.helpHelp()
+		keys, kind = m.c.keys.helpHelp(), hintHelp
 	case m.state == stateEvents:
-		keys = m.c.keys.eventsHelp()
+		keys, kind = m.c.keys.eventsHelp(), hintEvents
 	case m.compact():
-		keys = m.c.keys.compactHelp()
+		keys, kind = m.c.keys.compactHelp(), hintCompact
 	case m.state == stateDetail:
-		keys = m.c.keys.detailHelp()
+		keys, kind = m.c.keys.detailHelp(), hintDetail
 	case m.state == stateTrace:
-		keys = m.c.keys.traceHelp()
+		keys, kind = m.c.keys.traceHelp(), hintTrace
 	case w < 80:
-		keys = m.c.keys.narrowHelp()
+		keys, kind = m.c.keys.narrowHelp(), hintNarrow
 	case m.canReload() && hintWidth(m.c.keys.wideHelp(), m.help.ShortSeparator) < w:
-		keys = m.c.keys.wideHelp()
+		keys, kind = m.c.keys.wideHelp(), hintWide
 	default:
-		keys = m.c.keys.ShortHelp()
+		keys, kind = m.c.keys.ShortHelp(), hintShort
 	}
-	// help cuts the line with an ellipsis, but not when even that does
-	// not fit: fitStyled makes sure.
-	hint := " " + m.help.ShortHelpView(keys)
+	hint := m.hintLine(kind, keys)
 	mark := ""
 	switch {
 	case m.showHelp:
@@ -122,6 +121,43 @@ func (m *Model) footer() string {
 	}
 	b.WriteString(fitStyled(hint, w))
 	return b.String()
+}
+
+// hintKind is which set of keys the hint line shows.
+type hintKind uint8
+
+const (
+	hintShort hintKind = iota
+	hintWide
+	hintNarrow
+	hintCompact
+	hintDetail
+	hintTrace
+	hintEvents
+	hintHelp
+)
+
+// hintCache is the last hint line drawn and what it was drawn for: the
+// keys' help is styled cell by cell (a lipgloss Render each), and the line
+// changes only with the view, the width and the sort order.
+type hintCache struct {
+	kind  hintKind
+	width int
+	sort  sortOrder
+	line  string
+}
+
+// hintLine is the line of keys at the bottom, drawn once for each kind,
+// width and sort order.
+func (m *Model) hintLine(kind hintKind, keys []key.Binding) string {
+	h := &m.hint
+	if h.line != "" && h.kind == kind && h.width == m.help.Width && h.sort == m.table.sort {
+		return h.line
+	}
+	// help cuts the line with an ellipsis, but not when even that does
+	// not fit: the caller's fitStyled makes sure.
+	*h = hintCache{kind: kind, width: m.help.Width, sort: m.table.sort, line: " " + m.help.ShortHelpView(keys)}
+	return h.line
 }
 
 // bodyLines is how many lines the screen has between the header and the
