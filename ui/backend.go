@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -76,6 +77,14 @@ type AlertState struct {
 	Recent        []SentAlert
 }
 
+// equal reports whether a and b say the same: a tick that brings the same
+// state changes nothing on screen.
+func (a AlertState) equal(b AlertState) bool {
+	return a.Level == b.Level && a.Queued == b.Queued && a.Reason == b.Reason && a.Short == b.Short &&
+		a.Since.Equal(b.Since) && a.Last == b.Last && a.LastAt.Equal(b.LastAt) && a.LastDown == b.LastDown &&
+		a.StateNotSaved == b.StateNotSaved && slices.EqualFunc(a.Recent, b.Recent, SentAlert.equal)
+}
+
 // SentAlert is one recent alert and where it is on its way.
 type SentAlert struct {
 	Made     time.Time
@@ -84,6 +93,11 @@ type SentAlert struct {
 	Delivery string // "sent", "queued" or "failed"
 	At       time.Time
 	Reason   string // why it failed, or why its last try failed
+}
+
+func (s SentAlert) equal(o SentAlert) bool {
+	return s.Made.Equal(o.Made) && s.Text == o.Text && s.Down == o.Down && s.Delivery == o.Delivery &&
+		s.At.Equal(o.At) && s.Reason == o.Reason
 }
 
 // AlertStatus reports the alert channel's state. The UI polls it once a

@@ -165,6 +165,11 @@ type Model struct {
 
 	reloading bool // "r" is at work
 
+	// view is the last screen View drew, drawn again while viewFresh: a
+	// tick that changes nothing on screen leaves it fresh.
+	view      string
+	viewFresh bool
+
 	configPath, logPath, notice string
 	demo                        bool
 }

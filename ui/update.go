@@ -25,19 +25,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case SnapshotMsg:
 		cmd = m.setSnapshot(monitor.Snapshot(msg))
 	case tickMsg:
-		m.c.now = msg.now
-		if !m.statusUntil.IsZero() && !m.c.now.Before(m.statusUntil) {
-			m.status, m.statusUntil = "", time.Time{}
-		}
-		if !m.alertNoteUntil.IsZero() && !m.c.now.Before(m.alertNoteUntil) {
-			m.alertNote, m.alertNoteUntil = "", time.Time{}
-		}
-		m.setAlert(msg.alert)
-		m.c.silenced = msg.silenced
-		if msg.events != nil {
-			m.events = msg.events
-		}
 		cmd = m.back.tick()
+		if !m.tick(msg) {
+			return m, cmd // nothing on screen changed: View draws the last screen again
+		}
 	case commandDoneMsg:
 		if msg.err != nil {
 			m.setStatus(statusError, msg.err.Error())
@@ -82,7 +73,37 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.handleKey(msg)
 	}
 	m.relayout()
+	m.viewFresh = false
 	return m, cmd
+}
+
+// tick takes the clock's second and what the tick read on its way (the
+// alert channel, mutes and acks, transitions), and reports whether any of
+// it changes the screen.
+func (m *Model) tick(msg tickMsg) bool {
+	changed := !msg.now.Equal(m.c.now)
+	m.c.now = msg.now
+	if !m.statusUntil.IsZero() && !m.c.now.Before(m.statusUntil) {
+		m.status, m.statusUntil = "", time.Time{}
+		changed = true
+	}
+	if !m.alertNoteUntil.IsZero() && !m.c.now.Before(m.alertNoteUntil) {
+		m.alertNote, m.alertNoteUntil = "", time.Time{}
+		changed = true
+	}
+	if !m.alert.equal(msg.alert) {
+		m.setAlert(msg.alert)
+		changed = true
+	}
+	if !m.c.silenced.equal(msg.silenced) {
+		changed = true
+	}
+	m.c.silenced = msg.silenced
+	if msg.events != nil && !sameEvents(m.events, msg.events) {
+		m.events = msg.events
+		changed = true
+	}
+	return changed
 }
 
 // handleKey routes a key: to the input that has focus, else to the view.

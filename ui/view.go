@@ -10,6 +10,9 @@ import (
 
 // View draws the screen. It builds only what is on it.
 func (m *Model) View() string {
+	if m.viewFresh {
+		return m.view
+	}
 	footer, lines := m.footerFit()
 	var b strings.Builder
 	b.Grow(m.c.width * m.c.height * 3)
@@ -35,7 +38,8 @@ func (m *Model) View() string {
 		b.WriteByte('\n')
 		b.WriteString(footer)
 	}
-	return b.String()
+	m.view, m.viewFresh = b.String(), true
+	return m.view
 }
 
 // footerFit is the footer cut to leave the header and a line of hosts on
