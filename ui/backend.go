@@ -282,11 +282,17 @@ func (b *backend) history(id probe.HostID, name string, rng chartRange) tea.Cmd 
 // errNoHistory is the history of a run without a state file.
 var errNoHistory = errors.New("no history is kept without a state file (--no-state)")
 
-// tick fires on the next second of the clock, with the alert channel's
-// state read on the way, so the timers of DOWN hosts tick every second.
+// tickLag is how long after the second of the clock the tick fires: the
+// runner's snapshot of that second comes first and sets the clock, and the
+// tick has nothing new to draw (see Model.tick).
+const tickLag = 50 * time.Millisecond
+
+// tick fires just after the next second of the clock, with the alert
+// channel's state read on the way, so the timers of DOWN hosts tick every
+// second.
 func (b *backend) tick() tea.Cmd {
 	now := b.now()
-	next := now.Truncate(time.Second).Add(time.Second)
+	next := now.Add(-tickLag).Truncate(time.Second).Add(time.Second + tickLag)
 	return tea.Tick(next.Sub(now), func(time.Time) tea.Msg {
 		msg := tickMsg{now: b.now(), alert: AlertState{Level: AlertOff}}
 		if b.alerts != nil {

@@ -57,3 +57,32 @@ func TestATickThatChangesNothingDoesNotRedraw(t *testing.T) {
 		t.Errorf("the header lacks the alert state:\n%s", v)
 	}
 }
+
+// The runner publishes its snapshot on the second, just before the tick:
+// the snapshot sets the clock, so its redraw shows the new figures and the
+// new timers at once, and the tick of the same second draws nothing. A
+// tick of a later second, with no snapshot, moves the timers on.
+func TestTheSnapshotCarriesTheClock(t *testing.T) {
+	s := fixture(t, 0)
+	m, _ := newTest(t, 80, 24, s, Options{})
+	s.At = now.Add(time.Second)
+	m.Update(SnapshotMsg(s))
+	if row := rowOf(m, "core-sw1"); !strings.Contains(row, "down 00:12:35") {
+		t.Errorf("after a snapshot a second later: %q, want the timer at 00:12:35", row)
+	}
+	m.Update(tickMsg{now: now.Add(time.Second + tickLag)})
+	if !m.viewFresh {
+		t.Error("the tick after the snapshot of its second redraws the screen")
+	}
+	m.Update(tickMsg{now: now.Add(2*time.Second + tickLag)})
+	if row := rowOf(m, "core-sw1"); !strings.Contains(row, "down 00:12:36") {
+		t.Errorf("after a tick with no snapshot: %q, want the timer at 00:12:36", row)
+	}
+	// An older snapshot (sent before a tick was handled) does not set the
+	// clock back.
+	s.At = now
+	m.Update(SnapshotMsg(s))
+	if row := rowOf(m, "core-sw1"); !strings.Contains(row, "down 00:12:36") {
+		t.Errorf("after an older snapshot: %q, want the timer to stay at 00:12:36", row)
+	}
+}

@@ -229,6 +229,12 @@ func New(o Options) *Model {
 // detail view's host are computed here, once, not in View.
 func (m *Model) setSnapshot(s monitor.Snapshot) tea.Cmd {
 	m.snap = s
+	// The snapshot's time is the clock's too: the runner publishes on the
+	// second, just before the tick, which then finds nothing new to draw,
+	// so one redraw a second shows both the figures and the timers.
+	if s.At.After(m.c.now) {
+		m.c.now = s.At
+	}
 	m.counts = countStates(s.Hosts)
 	m.table.setHosts(s.Hosts)
 	if m.state != stateDetail {

@@ -81,8 +81,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // alert channel, mutes and acks, transitions), and reports whether any of
 // it changes the screen.
 func (m *Model) tick(msg tickMsg) bool {
-	changed := !msg.now.Equal(m.c.now)
-	m.c.now = msg.now
+	// A snapshot of this second set the clock already (setSnapshot): the
+	// timers it drew stand until the next second.
+	changed := false
+	if msg.now.Unix() != m.c.now.Unix() {
+		m.c.now, changed = msg.now, true
+	}
 	if !m.statusUntil.IsZero() && !m.c.now.Before(m.statusUntil) {
 		m.status, m.statusUntil = "", time.Time{}
 		changed = true
