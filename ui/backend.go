@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -76,6 +77,14 @@ type AlertState struct {
 	Recent        []SentAlert
 }
 
+// equal reports whether a and b say the same: a tick that brings the same
+// state changes nothing on screen.
+func (a AlertState) equal(b AlertState) bool {
+	return a.Level == b.Level && a.Queued == b.Queued && a.Reason == b.Reason && a.Short == b.Short &&
+		a.Since.Equal(b.Since) && a.Last == b.Last && a.LastAt.Equal(b.LastAt) && a.LastDown == b.LastDown &&
+		a.StateNotSaved == b.StateNotSaved && slices.EqualFunc(a.Recent, b.Recent, SentAlert.equal)
+}
+
 // SentAlert is one recent alert and where it is on its way.
 type SentAlert struct {
 	Made     time.Time
@@ -84,6 +93,11 @@ type SentAlert struct {
 	Delivery string // "sent", "queued" or "failed"
 	At       time.Time
 	Reason   string // why it failed, or why its last try failed
+}
+
+func (s SentAlert) equal(o SentAlert) bool {
+	return s.Made.Equal(o.Made) && s.Text == o.Text && s.Down == o.Down && s.Delivery == o.Delivery &&
+		s.At.Equal(o.At) && s.Reason == o.Reason
 }
 
 // AlertStatus reports the alert channel's state. The UI polls it once a
@@ -268,11 +282,17 @@ func (b *backend) history(id probe.HostID, name string, rng chartRange) tea.Cmd 
 // errNoHistory is the history of a run without a state file.
 var errNoHistory = errors.New("no history is kept without a state file (--no-state)")
 
-// tick fires on the next second of the clock, with the alert channel's
-// state read on the way, so the timers of DOWN hosts tick every second.
+// tickLag is how long after the second of the clock the tick fires: the
+// runner's snapshot of that second comes first and sets the clock, and the
+// tick has nothing new to draw (see Model.tick).
+const tickLag = 50 * time.Millisecond
+
+// tick fires just after the next second of the clock, with the alert
+// channel's state read on the way, so the timers of DOWN hosts tick every
+// second.
 func (b *backend) tick() tea.Cmd {
 	now := b.now()
-	next := now.Truncate(time.Second).Add(time.Second)
+	next := now.Add(-tickLag).Truncate(time.Second).Add(time.Second + tickLag)
 	return tea.Tick(next.Sub(now), func(time.Time) tea.Msg {
 		msg := tickMsg{now: b.now(), alert: AlertState{Level: AlertOff}}
 		if b.alerts != nil {

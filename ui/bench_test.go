@@ -1,9 +1,13 @@
 package ui
 
 import (
+	"io"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 )
 
 // BenchmarkView4000 draws the table of 4,000 hosts in a 200×50 pane (the
@@ -30,5 +34,27 @@ func BenchmarkSnapshot4000(b *testing.B) {
 	for b.Loop() {
 		m.Update(msgs[i%2])
 		i++
+	}
+}
+
+// BenchmarkSecond50 is what the UI does in one second at 50 hosts in a
+// 120×40 pane with nothing changing but time: the runner's snapshot on the
+// second and the clock's tick just after it, each followed by the View
+// that Bubble Tea draws after every message.
+func BenchmarkSecond50(b *testing.B) {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.TrueColor)
+	s := fixture(b, 50)
+	m, _ := newTest(b, 120, 40, s, Options{Renderer: r})
+	b.ReportAllocs()
+	b.ResetTimer()
+	t := now
+	for b.Loop() {
+		t = t.Add(time.Second)
+		s.At = t
+		m.Update(SnapshotMsg(s))
+		_ = m.View()
+		m.Update(tickMsg{now: t.Add(tickLag)})
+		_ = m.View()
 	}
 }

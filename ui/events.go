@@ -65,6 +65,19 @@ func (e *Events) list() []Event {
 	return slices.Clone(e.items)
 }
 
+// sameEvents reports whether b is a's list again: the list only grows at
+// its end (dropping its oldest), so the length and the newest tell.
+func sameEvents(a, b []Event) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 {
+		return true
+	}
+	x, y := a[len(a)-1], b[len(b)-1]
+	return x.At.Equal(y.At) && x.Host == y.Host && x.To == y.To && x.Still == y.Still && x.Since.Equal(y.Since)
+}
+
 // eventLine is one line of the list, with the time it sorts by.
 type eventLine struct {
 	at   time.Time

@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,6 +44,15 @@ type Mark struct {
 	By    string
 	At    time.Time
 	Until time.Time
+}
+
+// equal reports whether s and o hold the same mutes and acks.
+func (s *Silenced) equal(o Silenced) bool {
+	return slices.EqualFunc(s.Mutes, o.Mutes, Mark.equal) && maps.EqualFunc(s.Acks, o.Acks, Mark.equal)
+}
+
+func (k Mark) equal(o Mark) bool {
+	return k.Host == o.Host && k.By == o.By && k.At.Equal(o.At) && k.Until.Equal(o.Until)
 }
 
 // index builds the lookups.

@@ -10,17 +10,13 @@ package ui
 
 import (
 	"context"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/ansi"
 
 	"downtime/config"
 	"downtime/monitor"
@@ -141,6 +137,7 @@ type Model struct {
 	form     addForm
 	filterIn textinput.Model
 	help     help.Model
+	hint     hintCache // the hint line, drawn once per kind and width
 	showHelp bool
 	confirm  *monitor.HostView // the host "d" asks about
 	mute     muteForm          // "m"
@@ -167,6 +164,11 @@ type Model struct {
 	alertNoteUntil time.Time
 
 	reloading bool // "r" is at work
+
+	// view is the last screen View drew, drawn again while viewFresh: a
+	// tick that changes nothing on screen leaves it fresh.
+	view      string
+	viewFresh bool
 
 	configPath, logPath, notice string
 	demo                        bool
@@ -223,83 +225,16 @@ func New(o Options) *Model {
 	return m
 }
 
-// Init starts the clock.
-func (m *Model) Init() tea.Cmd { return m.back.tick() }
-
-// Update handles one message. It never does I/O: what is slow goes out as
-// a tea.Cmd.
-func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	var cmd tea.Cmd
-	switch msg := msg.(type) {
-	case tea.WindowSizeMsg:
-		m.c.width, m.c.height = msg.Width, msg.Height
-	case SnapshotMsg:
-		cmd = m.setSnapshot(monitor.Snapshot(msg))
-	case tickMsg:
-		m.c.now = msg.now
-		if !m.statusUntil.IsZero() && !m.c.now.Before(m.statusUntil) {
-			m.status, m.statusUntil = "", time.Time{}
-		}
-		if !m.alertNoteUntil.IsZero() && !m.c.now.Before(m.alertNoteUntil) {
-			m.alertNote, m.alertNoteUntil = "", time.Time{}
-		}
-		m.setAlert(msg.alert)
-		m.c.silenced = msg.silenced
-		if msg.events != nil {
-			m.events = msg.events
-		}
-		cmd = m.back.tick()
-	case commandDoneMsg:
-		if msg.err != nil {
-			m.setStatus(statusError, msg.err.Error())
-		} else {
-			m.setStatus(statusInfo, msg.text)
-		}
-	case reloadedMsg:
-		m.reloading = false
-		if msg.err != nil {
-			// Newlines (a joined error) would break the footer's lines.
-			text := strings.Join(strings.Fields(msg.err.Error()), " ")
-			m.setStatusFor(statusError, "reload failed, old config kept: "+text, reloadErrorTTL)
-		} else {
-			m.setStatus(statusInfo, msg.text)
-		}
-	case addedMsg:
-		if m.mode == modeAdd {
-			m.mode = modeNormal
-		}
-		m.table.want = msg.id
-		m.notice = "" // it said how to add a host
-		kept := "kept across restarts"
-		if m.back.hist == nil {
-			kept = "not kept: --no-state"
-		}
-		name := msg.name
-		if msg.address != msg.name {
-			name += " (" + msg.address + ")"
-		}
-		m.setStatus(statusInfo, "added "+name+": probing now, "+kept)
-	case addFailedMsg:
-		m.form.busy = false
-		m.form.err = msg.err.Error()
-		m.form.focusTarget()
-	case removedMsg:
-		m.setStatus(statusInfo, "removed "+msg.name)
-	case historyMsg:
-		m.detail.setHistory(msg)
-	case traceRoundMsg, traceTickMsg:
-		cmd = m.trace.update(msg)
-	case tea.KeyMsg:
-		cmd = m.handleKey(msg)
-	}
-	m.relayout()
-	return m, cmd
-}
-
 // setSnapshot takes the monitor's latest snapshot: counts, rows and the
 // detail view's host are computed here, once, not in View.
 func (m *Model) setSnapshot(s monitor.Snapshot) tea.Cmd {
 	m.snap = s
+	// The snapshot's time is the clock's too: the runner publishes on the
+	// second, just before the tick, which then finds nothing new to draw,
+	// so one redraw a second shows both the figures and the timers.
+	if s.At.After(m.c.now) {
+		m.c.now = s.At
+	}
 	m.counts = countStates(s.Hosts)
 	m.table.setHosts(s.Hosts)
 	if m.state != stateDetail {
@@ -357,255 +292,8 @@ func (m *Model) compact() bool {
 	return m.c.width < compactWidth || m.c.height < compactHeight
 }
 
-// handleKey routes a key: to the input that has focus, else to the view.
-func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
-	keys := &m.c.keys
-	if k.Type == tea.KeyCtrlC {
-		return m.quit()
-	}
-	// Keys typed faster than the terminal is read arrive as one message
-	// ("jjp"); outside a text field each is a command of its own.
-	if k.Type == tea.KeyRunes && len(k.Runes) > 1 && !k.Paste && (m.mode == modeNormal || m.mode == modeConfirm) {
-		var cmds []tea.Cmd
-		for _, r := range k.Runes {
-			cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}))
-		}
-		return tea.Batch(cmds...)
-	}
-	switch m.mode {
-	case modeAdd:
-		return m.formKey(k)
-	case modeFilter:
-		return m.filterKey(k)
-	case modeConfirm:
-		return m.confirmKey(k)
-	case modeMute:
-		return m.muteKey(k)
-	case modeMutes:
-		return m.mutesKey(k)
-	}
-	switch {
-	case key.Matches(k, keys.Quit):
-		return m.quit()
-	case key.Matches(k, keys.Help):
-		m.showHelp, m.helpOffset = !m.showHelp, 0
-		return nil
-	case m.showHelp: // the help page is modal: esc closes it, the moves scroll it, other keys wait
-		if key.Matches(k, keys.Back) {
-			m.showHelp = false
-		}
-		scrollKey(k, keys, &m.helpOffset, m.bodyLines())
-		return nil
-	case key.Matches(k, keys.Reload):
-		return m.reload()
-	}
-	switch m.state {
-	case stateTrace:
-		if key.Matches(k, keys.Back) {
-			m.trace.stop()
-			m.state = stateDetail
-		}
-		return nil
-	case stateDetail:
-		return m.detailKey(k)
-	case stateEvents:
-		if key.Matches(k, keys.Back) || key.Matches(k, keys.Events) {
-			m.state = stateTable
-		}
-		scrollKey(k, keys, &m.eventsOffset, m.bodyLines()-1)
-		return nil
-	}
-	return m.tableKey(k)
-}
-
-func (m *Model) quit() tea.Cmd { return tea.Quit }
-
 // canReload reports whether "r" has a config file to reload.
 func (m *Model) canReload() bool { return m.back.reload != nil && m.configPath != "" }
-
-// reload re-reads the config file in a tea.Cmd; the outcome comes back as
-// a reloadedMsg.
-func (m *Model) reload() tea.Cmd {
-	if !m.canReload() {
-		m.setStatus(statusWarn, "no config file to reload: downtime started without one (-c PATH)")
-		return nil
-	}
-	m.setStatus(statusInfo, "reloading "+filepath.Base(m.configPath)+"…")
-	if m.reloading {
-		return nil // the answer of the running one is on its way
-	}
-	m.reloading = true
-	return m.back.reloadConfig()
-}
-
-// tableKey handles a key of the host table.
-func (m *Model) tableKey(k tea.KeyMsg) tea.Cmd {
-	keys := &m.c.keys
-	t := &m.table
-	switch {
-	case key.Matches(k, keys.Up):
-		t.move(-1)
-	case key.Matches(k, keys.Down):
-		t.move(1)
-	case key.Matches(k, keys.PageUp):
-		t.move(-t.height)
-	case key.Matches(k, keys.PageDown):
-		t.move(t.height)
-	case key.Matches(k, keys.Top):
-		t.moveTo(0)
-	case key.Matches(k, keys.Bottom):
-		t.moveTo(len(t.rows) - 1)
-	case key.Matches(k, keys.Pause):
-		if v := t.current(); v != nil {
-			return m.back.pause(v)
-		}
-	case key.Matches(k, keys.PauseAll):
-		if len(m.snap.Hosts) > 0 {
-			return m.back.pauseAll(m.counts[monitor.Paused] == len(m.snap.Hosts))
-		}
-	case key.Matches(k, keys.Add):
-		m.mode = modeAdd
-		m.form.open()
-	case key.Matches(k, keys.Remove):
-		v := t.current()
-		switch {
-		case v == nil:
-		case v.Origin != config.OriginRuntime:
-			m.setStatus(statusWarn, m.lives(v))
-		default:
-			m.mode, m.confirm = modeConfirm, v
-		}
-	case key.Matches(k, keys.Mute):
-		if v := m.table.current(); v != nil {
-			m.openMute(v)
-		}
-	case key.Matches(k, keys.Mutes):
-		m.mode, m.mutes.cursor = modeMutes, 0
-	case key.Matches(k, keys.Filter):
-		m.mode = modeFilter
-		m.filterIn.SetValue(t.filter)
-		m.filterIn.CursorEnd()
-		m.filterIn.Focus()
-	case key.Matches(k, keys.Sort):
-		t.sort = (t.sort + 1) % sortOrders
-		t.reindex()
-		m.setSortHelp()
-		m.setStatus(statusInfo, "sorted by "+t.sort.String())
-	case key.Matches(k, keys.Detail):
-		if v := t.current(); v != nil {
-			m.state = stateDetail
-			return m.openDetail(v)
-		}
-	case key.Matches(k, keys.Events):
-		m.state, m.eventsOffset = stateEvents, 0
-	case key.Matches(k, keys.Back):
-		if t.filter != "" {
-			t.filter = ""
-			t.reindex()
-		}
-	}
-	return nil
-}
-
-// lives says where a host that "d" may not remove is defined.
-func (m *Model) lives(v *monitor.HostView) string {
-	return v.Name + " " + v.Origin.Remedy(m.configPath) + " (d removes only hosts added with a)"
-}
-
-// openDetail shows v in the detail view and reads its history.
-func (m *Model) openDetail(v *monitor.HostView) tea.Cmd {
-	m.detail.open(v)
-	return m.back.history(v.ID, v.Name, m.detail.rng)
-}
-
-// detailKey handles a key of the detail view.
-func (m *Model) detailKey(k tea.KeyMsg) tea.Cmd {
-	keys := &m.c.keys
-	switch {
-	case key.Matches(k, keys.Back):
-		m.state = stateTable
-	case key.Matches(k, keys.Up), key.Matches(k, keys.Down):
-		d := 1
-		if key.Matches(k, keys.Up) {
-			d = -1
-		}
-		m.table.move(d)
-		if v := m.table.current(); v != nil && v.ID != m.detail.id {
-			return m.openDetail(v)
-		}
-	case key.Matches(k, keys.Pause):
-		if v := m.detail.host; v != nil {
-			return m.back.pause(v)
-		}
-	case key.Matches(k, keys.Trace):
-		if v := m.detail.host; v != nil {
-			m.state = stateTrace
-			return m.trace.start(v.ID, v.Name, v.Address)
-		}
-	case key.Matches(k, keys.Range):
-		if r, ok := rangeOfKey(k.String()); ok && r != m.detail.rng && m.detail.host != nil {
-			m.detail.rng = r
-			return m.openDetail(m.detail.host)
-		}
-	}
-	return nil
-}
-
-// formKey handles a key of the add form.
-func (m *Model) formKey(k tea.KeyMsg) tea.Cmd {
-	f := &m.form
-	switch {
-	case k.Type == tea.KeyEsc:
-		m.mode = modeNormal
-		return nil
-	case k.Type == tea.KeyEnter:
-		if f.busy {
-			return nil
-		}
-		f.busy, f.err = true, ""
-		return m.back.add(f.target.Value(), f.name.Value(), m.snap.Hosts)
-	}
-	return f.update(k)
-}
-
-// filterKey handles a key while the filter is typed: the table follows
-// every keystroke.
-func (m *Model) filterKey(k tea.KeyMsg) tea.Cmd {
-	switch k.Type {
-	case tea.KeyEnter:
-		m.mode = modeNormal
-		m.filterIn.Blur()
-		return nil
-	case tea.KeyEsc:
-		m.mode = modeNormal
-		m.filterIn.Blur()
-		m.filterIn.SetValue("")
-	}
-	var cmd tea.Cmd
-	if m.mode == modeFilter {
-		m.filterIn, cmd = m.filterIn.Update(k)
-	}
-	if v := strings.TrimSpace(m.filterIn.Value()); v != m.table.filter {
-		m.table.filter = v
-		m.table.reindex()
-	}
-	return cmd
-}
-
-// confirmKey answers "remove host? y/n".
-func (m *Model) confirmKey(k tea.KeyMsg) tea.Cmd {
-	keys := &m.c.keys
-	v := m.confirm
-	switch {
-	case key.Matches(k, keys.Yes):
-		m.mode, m.confirm = modeNormal, nil
-		return m.back.remove(v)
-	case key.Matches(k, keys.No):
-		m.mode, m.confirm = modeNormal, nil
-		m.setStatus(statusInfo, "kept "+v.Name)
-	}
-	return nil
-}
 
 // setSortHelp names the current sort order in the hint line.
 func (m *Model) setSortHelp() {
@@ -622,222 +310,4 @@ func (m *Model) relayout() {
 		lines-- // column heads
 	}
 	m.table.setHeight(lines)
-}
-
-// View draws the screen. It builds only what is on it.
-func (m *Model) View() string {
-	footer, lines := m.footerFit()
-	var b strings.Builder
-	b.Grow(m.c.width * m.c.height * 3)
-	b.WriteString(m.header())
-	if body := m.c.height - 1 - lines; body > 0 {
-		b.WriteByte('\n')
-		switch {
-		case m.showHelp:
-			m.helpView(&b, body)
-		case m.state == stateEvents:
-			m.eventsView(&b, body)
-		case m.compact():
-			m.table.compactView(&b, body)
-		case m.state == stateDetail:
-			m.detail.view(&b, body)
-		case m.state == stateTrace:
-			m.trace.view(&b, body)
-		default:
-			m.table.view(&b, body)
-		}
-	}
-	if footer != "" {
-		b.WriteByte('\n')
-		b.WriteString(footer)
-	}
-	return b.String()
-}
-
-// footerFit is the footer cut to leave the header and a line of hosts on
-// screen, and how many lines it takes.
-func (m *Model) footerFit() (string, int) {
-	f := m.footer()
-	if f == "" {
-		return "", 0
-	}
-	lines := strings.Split(f, "\n")
-	if room := max(1, m.c.height-2); len(lines) > room {
-		lines = lines[len(lines)-room:] // the keys, at the bottom, stay
-	}
-	return strings.Join(lines, "\n"), len(lines)
-}
-
-// footerLines is how many lines the footer takes.
-func (m *Model) footerLines() int {
-	_, n := m.footerFit()
-	return n
-}
-
-// footer is what is below the table: the add form, the filter, the remove
-// question or the status line, then the keys.
-func (m *Model) footer() string {
-	st := &m.c.styles
-	w := m.c.width
-	var b strings.Builder
-	switch m.mode {
-	case modeAdd:
-		m.form.view(&b)
-		return b.String()
-	case modeFilter:
-		n := strconv.Itoa(len(m.table.rows)) + " of " + strconv.Itoa(len(m.snap.Hosts)) + " · ⏎ keep · esc clear"
-		line := " " + m.filterIn.View() + "  " + st.Faint.Render(n)
-		return fitStyled(line, w)
-	case modeConfirm:
-		v := m.confirm
-		q := "remove " + v.Name + " (" + v.Address + ")? y/n"
-		return st.Warn.Render(fit(" "+q, w))
-	case modeMute:
-		m.muteView(&b)
-		return b.String()
-	case modeMutes:
-		m.mutesView(&b)
-		return b.String()
-	}
-	if line := m.statusLine(); line != "" {
-		b.WriteString(line)
-		b.WriteByte('\n')
-	}
-	var keys []key.Binding
-	switch {
-	case m.showHelp:
-		keys = m.c.keys.helpHelp()
-	case m.state == stateEvents:
-		keys = m.c.keys.eventsHelp()
-	case m.compact():
-		keys = m.c.keys.compactHelp()
-	case m.state == stateDetail:
-		keys = m.c.keys.detailHelp()
-	case m.state == stateTrace:
-		keys = m.c.keys.traceHelp()
-	case w < 80:
-		keys = m.c.keys.narrowHelp()
-	case m.canReload() && hintWidth(m.c.keys.wideHelp(), m.help.ShortSeparator) < w:
-		keys = m.c.keys.wideHelp()
-	default:
-		keys = m.c.keys.ShortHelp()
-	}
-	// help cuts the line with an ellipsis, but not when even that does
-	// not fit: fitStyled makes sure.
-	hint := " " + m.help.ShortHelpView(keys)
-	mark := ""
-	switch {
-	case m.showHelp:
-		mark = m.helpMark(m.c.height - 2 - strings.Count(b.String(), "\n")) // the lines above the footer's
-	case m.compact() && m.state != stateEvents:
-		// The compact list has no column heads to carry the scroll mark.
-		mark = scrollMark(m.table.offset, min(m.table.height, len(m.table.rows)), len(m.table.rows))
-	}
-	if mark != "" {
-		hint = padBetween(hint, m.c.styles.Key.Render(mark), w)
-	}
-	b.WriteString(fitStyled(hint, w))
-	return b.String()
-}
-
-// bodyLines is how many lines the screen has between the header and the
-// footer.
-func (m *Model) bodyLines() int {
-	return max(0, m.c.height-1-m.footerLines())
-}
-
-// scrollKey moves a scrolled page (the help, the events) by the move keys:
-// a line, a page of lines, the top, the bottom. The page clamps the offset
-// when it draws.
-func scrollKey(k tea.KeyMsg, keys *KeyMap, offset *int, page int) {
-	page = max(1, page)
-	switch {
-	case key.Matches(k, keys.Up):
-		*offset--
-	case key.Matches(k, keys.Down):
-		*offset++
-	case key.Matches(k, keys.PageUp):
-		*offset -= page
-	case key.Matches(k, keys.PageDown):
-		*offset += page
-	case key.Matches(k, keys.Top):
-		*offset = 0
-	case key.Matches(k, keys.Bottom):
-		*offset = 1 << 30
-	}
-	*offset = max(0, *offset)
-}
-
-// hintWidth is how wide help.ShortHelpView draws keys when it has room.
-func hintWidth(keys []key.Binding, sep string) int {
-	n := 0
-	for i, k := range keys {
-		if i > 0 {
-			n += width(sep)
-		}
-		n += width(k.Help().Key) + 1 + width(k.Help().Desc)
-	}
-	return n
-}
-
-// statusLine is the line above the keys: the filter in force, then the
-// last command's outcome or a new alert (the newer of the two), or the
-// notice. An error too long for the line (a refused reload names the file,
-// the line and the fix) wraps onto up to maxStatusLines lines.
-func (m *Model) statusLine() string {
-	st := &m.c.styles
-	w := m.c.width
-	var filter string
-	if f := m.table.filter; f != "" && m.state == stateTable {
-		filter = st.Prompt.Render("/"+f) + st.Faint.Render(" "+strconv.Itoa(len(m.table.rows))+" of "+strconv.Itoa(len(m.snap.Hosts))+" hosts · esc clears")
-	}
-	text, kind := m.status, m.statusKind
-	if m.alertNote != "" && (text == "" || m.alertAt.After(m.statusAt)) {
-		text, kind = m.alertNote, m.alertKind
-	}
-	style := st.Info
-	switch kind {
-	case statusWarn:
-		style = st.Warn
-	case statusError:
-		style = st.Error
-	}
-	var parts []string
-	if filter != "" {
-		parts = append(parts, filter)
-	}
-	switch {
-	case text != "":
-		parts = append(parts, style.Render(text))
-	case m.notice != "" && filter == "":
-		parts = append(parts, st.Warn.Render(m.notice))
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	line := " " + strings.Join(parts, "   ")
-	if kind != statusError || text == "" || width(line) <= w || w < 20 {
-		return fitStyled(line, w)
-	}
-	var lines []string
-	if filter != "" {
-		lines = append(lines, fitStyled(" "+filter, w))
-	}
-	wrapped := strings.Split(ansi.Wrap(text, w-1, ""), "\n")
-	if len(wrapped) > maxStatusLines {
-		wrapped = wrapped[:maxStatusLines]
-		wrapped[maxStatusLines-1] = ansi.Truncate(wrapped[maxStatusLines-1], w-2, "") + "…"
-	}
-	for _, l := range wrapped {
-		lines = append(lines, " "+style.Render(strings.TrimRight(l, " ")))
-	}
-	return strings.Join(lines, "\n")
-}
-
-// fitStyled truncates a styled line to w cells.
-func fitStyled(s string, w int) string {
-	if width(s) <= w {
-		return s
-	}
-	return ansi.Truncate(s, w, "…")
 }
