@@ -257,10 +257,12 @@ func (pt *pathTracer) admit(ctx context.Context, t monitor.Transition) *pendingT
 // keepGoodPaths traces every ICMP host that is not DOWN, at start and then
 // again and again, each host about every goodPathEvery, one at a time and
 // at least goodPathGap apart, and remembers how far each path went, until
-// ctx ends. With a store it saves a good path when it differs from the
+// ctx ends. At start a host an earlier run traced within goodPathEvery, at
+// the same address, keeps that path until the next pass. With a store it saves a good path when it differs from the
 // saved one: here, never on the alert path.
 func (pt *pathTracer) keepGoodPaths(ctx context.Context) error {
 	gap := pt.goodGap
+	var waited time.Duration // for the runner to add the hosts
 	for pass := 1; ; pass++ {
 		targets := pt.eng.TraceTargets()
 		var names map[probe.HostID]string
@@ -274,11 +276,21 @@ func (pt *pathTracer) keepGoodPaths(ctx context.Context) error {
 				pt.log.Warn("good paths not saved", "err", err)
 			}
 		}
-		reached := 0
+		reached, fresh := 0, 0
 		for id, addr := range targets {
 			pt.mu.Lock()
 			down := pt.downIDs[id]
+			saved, ok := pt.saved[names[id]]
 			pt.mu.Unlock()
+			if pass == 1 && ok && saved.Addr == addr && time.Since(saved.Traced) < pt.goodEvery {
+				// Traced by an earlier run within the period: its turn
+				// comes in the next pass, not in a burst at every start.
+				pt.mu.Lock()
+				pt.good[id] = saved.Hop
+				pt.mu.Unlock()
+				fresh++
+				continue
+			}
 			if !down {
 				path, err := pt.eng.Trace(ctx, addr, 1, probe.TraceOptions{Timeout: goodTimeout})
 				for errors.Is(err, probe.ErrNotRunning) && ctx.Err() == nil {
@@ -300,11 +312,31 @@ func (pt *pathTracer) keepGoodPaths(ctx context.Context) error {
 			case <-time.After(gap):
 			}
 		}
-		if pass == 1 {
-			pt.log.Info("paths traced", "hosts", len(targets), "reached", reached)
+		if pass == 1 && len(targets) == 0 && waited < time.Minute {
+			// Started beside the runner, which may not have added the
+			// hosts yet: look again soon rather than in a minute.
+			pass--
+			waited += time.Second
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(time.Second):
+			}
+			continue
 		}
-		// After the first pass, the hosts are spread over the hour.
+		if pass == 1 {
+			pt.log.Info("paths traced", "hosts", len(targets), "reached", reached, "saved_recently", fresh)
+		}
+		// After the first pass, the hosts are spread over the hour, from
+		// one gap after it.
 		gap = max(pt.goodGap, pt.goodEvery/time.Duration(max(len(targets), 1)))
+		if pass == 1 && len(targets) > 0 {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(gap):
+			}
+		}
 		if len(targets) == 0 {
 			select {
 			case <-ctx.Done():

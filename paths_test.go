@@ -334,3 +334,72 @@ func TestGoodPathsKeptAcrossRestart(t *testing.T) {
 		t.Errorf("moved after a restart: %v, want traced and no used-to: its saved path led to another address", p)
 	}
 }
+
+// The keeper starts beside the runner, which may not have handed the hosts
+// to the engine yet: finding none, it looks again a second later, not a
+// minute later (the first DOWNs would lack how far their path went).
+func TestGoodPathsFirstPassWaitsForTheHosts(t *testing.T) {
+	far := netip.MustParseAddr("198.18.0.1")
+	f := &fakeRoute{targets: map[probe.HostID]netip.Addr{}, hops: map[netip.Addr]int{far: 3}, traced: map[netip.Addr]int{}}
+	pt := newPathTracer(f, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	kept := make(chan error)
+	go func() { kept <- pt.keepGoodPaths(ctx) }()
+	defer func() { cancel(); <-kept }()
+	time.Sleep(100 * time.Millisecond) // the keeper found no host
+	f.mu.Lock()
+	f.targets[1] = far
+	f.mu.Unlock()
+	start := time.Now()
+	for f.tracedOf(far) == 0 && time.Since(start) < 5*time.Second {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if f.tracedOf(far) == 0 {
+		t.Fatalf("a host added %v after the keeper started was not traced within 5s", 100*time.Millisecond)
+	}
+}
+
+// At a restart, a host an earlier run traced within the period, at the
+// same address, is not traced again at once: the start is not a burst of
+// traces. Its path counts from the first moment; a host with a path saved
+// for another address, or long ago, is traced.
+func TestGoodPathsRecentNotRetracedAtStart(t *testing.T) {
+	recent, moved, old := netip.MustParseAddr("198.18.0.1"), netip.MustParseAddr("198.18.0.2"), netip.MustParseAddr("198.18.0.3")
+	f := &fakeRoute{
+		targets: map[probe.HostID]netip.Addr{1: recent, 2: moved, 3: old},
+		hops:    map[netip.Addr]int{recent: 3, moved: 3, old: 3},
+		traced:  map[netip.Addr]int{},
+	}
+	st, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now()
+	saved := map[string]store.GoodPath{
+		"recent": {Addr: recent, Hop: 3, Traced: now.Add(-10 * time.Minute)},
+		"moved":  {Addr: netip.MustParseAddr("198.18.0.9"), Hop: 3, Traced: now.Add(-10 * time.Minute)},
+		"old":    {Addr: old, Hop: 3, Traced: now.Add(-2 * time.Hour)},
+	}
+	pt := newPathTracer(f, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	pt.useStore(st, saved, func(context.Context) (map[probe.HostID]string, error) {
+		return map[probe.HostID]string{1: "recent", 2: "moved", 3: "old"}, nil
+	})
+	pt.goodGap = time.Millisecond // goodEvery stays an hour: one pass in this test
+	ctx, cancel := context.WithCancel(context.Background())
+	kept := make(chan error)
+	go func() { kept <- pt.keepGoodPaths(ctx) }()
+	defer func() { cancel(); <-kept }()
+	for start := time.Now(); (f.tracedOf(moved) == 0 || f.tracedOf(old) == 0) && time.Since(start) < 5*time.Second; {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // the pass is over: the gap is 1 ms
+	if f.tracedOf(moved) != 1 || f.tracedOf(old) != 1 || f.tracedOf(recent) != 0 {
+		t.Errorf("traced recent %d, moved %d, old %d times; want 0, 1, 1", f.tracedOf(recent), f.tracedOf(moved), f.tracedOf(old))
+	}
+	pt.mu.Lock()
+	defer pt.mu.Unlock()
+	if pt.good[1] != 3 {
+		t.Errorf("the recent host's good path is hop %d, want the saved 3", pt.good[1])
+	}
+}

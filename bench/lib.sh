@@ -38,6 +38,22 @@ window() {
   w_wake=$(awk -v v=$((b[1] - a[1])) -v s="$span" 'BEGIN {printf "%.1f", v / s}')
 }
 
+# wait_traced LOG MAX: wait until downtime's LOG says its first pass of
+# good-path traces is over (msg="paths traced"), at most MAX seconds; sets
+# w_started to the seconds waited, with "+" when MAX ran out. That pass is
+# start-up (one host every 50 ms): the measurement comes after it.
+wait_traced() {
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    if grep -q 'msg="paths traced"' "$1" 2> /dev/null; then
+      w_started=$(awk -v i="$i" 'BEGIN {printf "%.1f", i / 10}')
+      return
+    fi
+    sleep 0.1
+  done
+  w_started="$2+"
+}
+
 # ratio A B: A / B to two places, or - when B is not a positive number.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf ((b + 0 > 0 && a + 0 == a) ? "%.2f" : "-"), (b + 0 > 0) ? a / b : 0}'; }
 

@@ -25,6 +25,7 @@ sizes=("$@")
 warm=3
 [ "$dur" -gt "$warm" ] || { echo "bench/scale.sh: -d must be more than $warm seconds" >&2; exit 2; }
 span=$((dur - warm))
+traced_max=120 # the longest wait for the first pass of good-path traces
 fping_max=6000 # the largest list fping 5.1 runs at one probe a second
 
 [ "$(id -u)" = 0 ] || { echo "bench/scale.sh: run as root (raw ICMP for downtime and fping)" >&2; exit 2; }
@@ -42,11 +43,12 @@ echo "fping:    $(fping -v 2>&1 | head -1); command: fping -l -p 1000 -i 0 -q -f
 echo "downtime: $(git describe --always --dirty 2>/dev/null || echo dev); command: downtime --no-ui --no-state -f LIST"
 echo "run:      ${dur}s per tool and size, one after the other, measured over the last ${span}s; 1s interval, loopback targets"
 echo "columns:  ms/s = ms of CPU a second (user+system, all threads); wk/s = wake-ups (voluntary context switches) a second;"
-echo "          µs/p = µs of CPU a probe; MB = peak RSS; false = DOWN transitions (every host answers)"
+echo "          µs/p = µs of CPU a probe; MB = peak RSS; false = DOWN transitions (every host answers);"
+echo "          start s = downtime's first pass of good-path traces (start-up, before the measurement; + = still going)"
 echo
-printf '%6s | %8s %8s %6s | %7s %7s | %7s %7s | %6s %6s | %17s | %5s\n' \
-  hosts "dt ms/s" "fp ms/s" ratio "dt wk/s" "fp wk/s" "dt µs/p" "fp µs/p" "dt MB" "fp MB" "dt sent/recv" false
-printf '%6s-+-%8s-%8s-%6s-+-%7s-%7s-+-%7s-%7s-+-%6s-%6s-+-%17s-+-%5s\n' | tr ' ' '-'
+printf '%6s | %7s | %8s %8s %6s | %7s %7s | %7s %7s | %6s %6s | %17s | %5s\n' \
+  hosts "start s" "dt ms/s" "fp ms/s" ratio "dt wk/s" "fp wk/s" "dt µs/p" "fp µs/p" "dt MB" "fp MB" "dt sent/recv" false
+printf '%6s-+-%7s-+-%8s-%8s-%6s-+-%7s-%7s-+-%7s-%7s-+-%6s-%6s-+-%17s-+-%5s\n' | tr ' ' '-'
 unable=""
 for n in "${sizes[@]}"; do
   targets "$n" > "$work/t$n.txt"
@@ -54,6 +56,7 @@ for n in "${sizes[@]}"; do
   # downtime, headless, no state: its stop line has the engine's totals.
   "$work/downtime" --no-ui --no-state -f "$work/t$n.txt" > "$work/dt.log" 2>&1 &
   pid=$!
+  wait_traced "$work/dt.log" "$traced_max"
   window "$pid" "$warm" "$span"
   dt_cpu=$w_cpu dt_wake=$w_wake dt_rss=$w_rss
   kill -INT "$pid" 2> /dev/null || true
@@ -67,8 +70,8 @@ for n in "${sizes[@]}"; do
   fping_window "$work/t$n.txt" "$warm" "$span" "$work/fp.log"
   fp_cpu=$w_cpu fp_wake=$w_wake fp_rss=$w_rss
   [ "$fp_unable" = 0 ] || unable="$unable $n:$dt_cpu"
-  printf '%6d | %8s %8s %6s | %7s %7s | %7s %7s | %6s %6s | %17s | %5s\n' \
-    "$n" "$dt_cpu" "$fp_cpu" "$(ratio "$dt_cpu" "$fp_cpu")" "$dt_wake" "$fp_wake" \
+  printf '%6d | %7s | %8s %8s %6s | %7s %7s | %7s %7s | %6s %6s | %17s | %5s\n' \
+    "$n" "$w_started" "$dt_cpu" "$fp_cpu" "$(ratio "$dt_cpu" "$fp_cpu")" "$dt_wake" "$fp_wake" \
     "$(per_probe "$dt_cpu" "$n")" "$(per_probe "$fp_cpu" "$n")" "$dt_rss" "$fp_rss" "${dt_sent:-?}/${dt_recv:-?}" "$downs"
 done
 

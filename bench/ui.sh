@@ -42,24 +42,27 @@ trap cleanup EXIT
 go build -o "$work/downtime" .
 
 echo "UI under load: downtime's UI in a tmux pane for ${dur}s, then fping on the same list; measured over the last ${span}s"
-echo "columns: ms/s = ms of CPU a second (all threads); wk/s = wake-ups (voluntary context switches) a second; MB = peak RSS"
+echo "columns: ms/s = ms of CPU a second (all threads); wk/s = wake-ups (voluntary context switches) a second; MB = peak RSS;"
+echo "         start s = downtime's first pass of good-path traces (start-up, before the measurement; + = still going)"
 echo
-printf '%6s %8s | %8s %7s %6s | %8s | %8s %6s | %17s | %5s\n' hosts pane "dt ms/s" "dt wk/s" "dt MB" "tmux" "fp ms/s" ratio "dt sent/recv" false
-printf '%6s-%8s-+-%8s-%7s-%6s-+-%8s-+-%8s-%6s-+-%17s-+-%5s\n' | tr ' ' '-'
+printf '%6s %8s %7s | %8s %7s %6s | %8s | %8s %6s | %17s | %5s\n' hosts pane "start s" "dt ms/s" "dt wk/s" "dt MB" "tmux" "fp ms/s" ratio "dt sent/recv" false
+printf '%6s-%8s-%7s-+-%8s-%7s-%6s-+-%8s-+-%8s-%6s-+-%17s-+-%5s\n' | tr ' ' '-'
 screens=()
 for n in "${sizes[@]}"; do
   targets "$n" > "$work/t$n.txt"
   if [ "$n" -le 1000 ]; then w=120 h=40; else w=200 h=50; fi
 
-  # With --no-state (as in bench/scale.sh) the UI appends its log lines to
-  # $TMPDIR/downtime-UID.log: read what this run adds.
-  log="${TMPDIR:-/tmp}/downtime-$(id -u).log"
-  off=$(stat -c %s "$log" 2> /dev/null || echo 0)
+  # With --no-state (as in bench/scale.sh) the UI writes its log lines to
+  # $XDG_RUNTIME_DIR/downtime/downtime.log: a private one for this run.
+  mkdir -p -m 700 "$work/run$n"
+  log="$work/run$n/downtime/downtime.log"
+  off=0
   tmux -L "$sock" -f /dev/null new-session -d -s bench -x "$w" -y "$h" \
-    "TERM=xterm-256color exec $work/downtime --no-state -f $work/t$n.txt" \; set-option -g status off > /dev/null
+    "TERM=xterm-256color XDG_RUNTIME_DIR=$work/run$n exec $work/downtime --no-state -f $work/t$n.txt" \; set-option -g status off > /dev/null
   server=$(tmux -L "$sock" display-message -p '#{pid}')
   pid=$(tmux -L "$sock" list-panes -t bench -F '#{pane_pid}')
   size=$(tmux -L "$sock" display-message -p -t bench '#{pane_width}x#{pane_height}')
+  wait_traced "$log" 120
   sleep "$warm"
   read -r -a s0 < <(sample "$server")
   window "$pid" 0 "$span"
@@ -78,8 +81,8 @@ for n in "${sizes[@]}"; do
   downs=$(grep -c 'msg="host down"' "$work/ui.log" || true)
 
   fping_window "$work/t$n.txt" "$warm" "$span" "$work/fp.log"
-  printf '%6d %8s | %8s %7s %6s | %8s | %8s %6s | %17s | %5s\n' \
-    "$n" "$size" "$dt_cpu" "$dt_wake" "$dt_rss" "$srv_cpu" "$w_cpu" "$(ratio "$dt_cpu" "$w_cpu")" "${dt_sent:-?}/${dt_recv:-?}" "$downs"
+  printf '%6d %8s %7s | %8s %7s %6s | %8s | %8s %6s | %17s | %5s\n' \
+    "$n" "$size" "$w_started" "$dt_cpu" "$dt_wake" "$dt_rss" "$srv_cpu" "$w_cpu" "$(ratio "$dt_cpu" "$w_cpu")" "${dt_sent:-?}/${dt_recv:-?}" "$downs"
 done
 echo
 echo "tmux = the tmux server drawing the pane (ms/s; not counted in the ratio)"
