@@ -215,7 +215,12 @@ func TestFoldedOutageCarriesNoButtons(t *testing.T) {
 	d := start(t, Options{Notifier: newTelegram(bot, "4242", link).WithButtons(), Clock: clk, Store: NewMemStore()})
 	d.Transition(downAt("a", t0))
 	waitFor(t, "a's DOWN queued", func() bool { return d.Status().Queued == 1 })
+	clk.waitRetry(t, d)
 	clk.Set(t0.Add(time.Minute))
+	// The retries the minute set off have failed before the UP comes: a
+	// try still on its way when the link heals would send the DOWN alone
+	// (it was taken before the UP was queued), which under load it did.
+	clk.waitRetry(t, d)
 	d.Transition(upAt("a", t0, clk.Now()))
 	waitFor(t, "a's UP queued", func() bool { return d.Status().Queued == 2 })
 	heal(clk, link)
