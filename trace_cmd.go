@@ -26,6 +26,10 @@ a report of every hop (loss, sent, last, average, best and worst round-trip
 time). Needs what ICMP probing needs (a raw socket or
 net.ipv4.ping_group_range), nothing more.
 
+Exit status: 0 with a report (also when interrupted: the rounds done so
+far), 2 for bad usage, 78 for a HOST that is no IP or DNS name or does not
+resolve, 1 when no trace can be sent.
+
 Flags:
 `
 
