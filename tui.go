@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -68,9 +69,11 @@ func runUI(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Co
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var hungUp atomic.Bool
 	go func() {
 		select {
 		case <-hup:
+			hungUp.Store(true)
 			a.log.Info("terminal hung up")
 			cancel()
 		case <-ctx.Done():
@@ -149,6 +152,14 @@ func runUI(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Co
 	cancel()
 	err = <-runErr
 
+	if uiErr != nil && errors.Is(uiErr, syscall.EIO) {
+		// The terminal went away: its input read fails with EIO, often
+		// before the SIGHUP arrives. That is a hangup, not a failure.
+		if !hungUp.Load() {
+			a.log.Info("terminal hung up", "how", "input closed")
+		}
+		uiErr = nil
+	}
 	if uiErr != nil && !errors.Is(uiErr, tea.ErrInterrupted) {
 		a.log.Error("terminal UI failed", "err", uiErr)
 		fmt.Fprintf(stderr, "downtime: terminal UI: %v\n", uiErr)
