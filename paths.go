@@ -258,8 +258,9 @@ func (pt *pathTracer) admit(ctx context.Context, t monitor.Transition) *pendingT
 // again and again, each host about every goodPathEvery, one at a time and
 // at least goodPathGap apart, and remembers how far each path went, until
 // ctx ends. At start a host an earlier run traced within goodPathEvery, at
-// the same address, keeps that path until the next pass. With a store it saves a good path when it differs from the
-// saved one: here, never on the alert path.
+// the same address, keeps that path until the next pass. With a store it
+// saves a good path when it differs from the saved one: here, never on the
+// alert path.
 func (pt *pathTracer) keepGoodPaths(ctx context.Context) error {
 	gap := pt.goodGap
 	var waited time.Duration // for the runner to add the hosts

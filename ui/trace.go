@@ -31,6 +31,7 @@ type traceModel struct {
 
 	name, address string
 	path          *probe.Path
+	endsHere      bool // the path's last answer is this machine's own (probe.IsLocal)
 	err           string
 	gen           int // counts the traces opened: a round of an earlier one is dropped
 	open          bool
@@ -38,9 +39,10 @@ type traceModel struct {
 
 // traceRoundMsg is a finished round of the live trace.
 type traceRoundMsg struct {
-	gen  int
-	path *probe.Path
-	err  error
+	gen      int
+	path     *probe.Path
+	endsHere bool // see traceModel.endsHere; found in the round's Cmd, not in Update
+	err      error
 }
 
 // traceTickMsg starts the next round.
@@ -75,7 +77,8 @@ func (t *traceModel) round() tea.Cmd {
 	gen, p, tr, ctx := t.gen, t.path.Clone(), t.tracer, t.ctx
 	return func() tea.Msg {
 		err := tr.TraceRound(ctx, p, probe.TraceOptions{Timeout: traceEvery})
-		return traceRoundMsg{gen: gen, path: p, err: err}
+		_, end := p.End()
+		return traceRoundMsg{gen: gen, path: p, endsHere: !p.Reached() && probe.IsLocal(end), err: err}
 	}
 }
 
@@ -86,7 +89,7 @@ func (t *traceModel) update(msg tea.Msg) tea.Cmd {
 		if msg.gen != t.gen || !t.open {
 			return nil
 		}
-		t.path = msg.path
+		t.path, t.endsHere = msg.path, msg.endsHere
 		if msg.err != nil {
 			t.err = msg.err.Error()
 			return nil
@@ -112,7 +115,7 @@ func (t *traceModel) view(b *strings.Builder, lines int) {
 		if t.path.Rounds == 1 {
 			rounds = "round"
 		}
-		out = append(out, st.Faint.Render(fit(fmt.Sprintf(" %d %s · %s", t.path.Rounds, rounds, traceSummary(t.path)), w)))
+		out = append(out, st.Faint.Render(fit(fmt.Sprintf(" %d %s · %s", t.path.Rounds, rounds, traceSummary(t.path, t.endsHere)), w)))
 	}
 	if t.err != "" {
 		out = append(out, st.Warn.Render(fit(" "+t.err, w)))
@@ -150,8 +153,9 @@ func label(name, address string) string {
 	return name + " (" + address + ")"
 }
 
-// traceSummary says where the path ends.
-func traceSummary(p *probe.Path) string {
+// traceSummary says where the path ends; endsHere: its last answer is
+// this machine's own.
+func traceSummary(p *probe.Path, endsHere bool) string {
 	if p.Rounds == 0 {
 		return "tracing…"
 	}
@@ -159,10 +163,7 @@ func traceSummary(p *probe.Path) string {
 		return fmt.Sprintf("reached in %d hops", p.DestTTL)
 	}
 	hop, addr := p.End()
-	if hop == 0 {
-		return "no hop answered"
-	}
-	return fmt.Sprintf("path ends at hop %d: %s", hop, addr)
+	return probe.EndWords(hop, addr.String(), endsHere)
 }
 
 // TraceLines are a path as an mtr-style table, the head first:

@@ -129,3 +129,34 @@ func TestTraceSaysOneRoundInTheSingular(t *testing.T) {
 		t.Errorf("trace view after one round:\n%s", view)
 	}
 }
+
+// endsHereTracer answers every round from this machine itself (127.0.0.1
+// is one of its addresses): the host on its own link is gone.
+type endsHereTracer struct{}
+
+func (endsHereTracer) TraceTarget(probe.HostID) (netip.Addr, bool) {
+	return netip.MustParseAddr("198.18.0.1"), true
+}
+
+func (endsHereTracer) TraceRound(_ context.Context, p *probe.Path, _ probe.TraceOptions) error {
+	p.Rounds++
+	p.Hops = []probe.Hop{{TTL: 1, Addr: netip.MustParseAddr("127.0.0.1"), Sent: p.Rounds, Received: p.Rounds}}
+	return nil
+}
+
+// A live trace whose last answer is this machine's own says the path ends
+// here, worded as the DOWN message and downtime trace word it, not "at hop
+// 1" as if a router had answered.
+func TestTraceEndsAtThisMachine(t *testing.T) {
+	m, _ := newTest(t, 80, 24, fixture(t, 0), Options{Tracer: endsHereTracer{}})
+	selectHost(t, m, "core-sw1")
+	press(t, m, "enter")
+	_, cmd := m.Update(keyMsg("t"))
+	if cmd == nil {
+		t.Fatal("t started no trace")
+	}
+	m.Update(cmd())
+	if view := m.View(); !strings.Contains(view, "1 round · path ends at this machine (127.0.0.1)") {
+		t.Errorf("trace view lacks where the path ends:\n%s", view)
+	}
+}
