@@ -389,12 +389,19 @@ func (e *Engine) poke() {
 // Run probes until ctx is cancelled, sending one Result per probe to out.
 // It closes the sockets before it returns.
 func (e *Engine) Run(ctx context.Context, out chan<- Result) error {
+	// The reader's rest is there before Run counts as started: a trace
+	// round, which may start at once, ends it.
+	rest, err := newSleeper()
+	if err != nil {
+		return fmt.Errorf("probe: start the reader: %w", err)
+	}
+	defer rest.close()
 	e.mu.Lock()
 	if e.started {
 		e.mu.Unlock()
 		return errors.New("probe: engine already running")
 	}
-	e.started, e.out, e.ctx = true, out, ctx
+	e.started, e.out, e.ctx, e.rest = true, out, ctx, rest
 	e.epoch = time.Now()
 	e.spreadFirstSends(e.epoch)
 	e.mu.Unlock()
@@ -408,10 +415,6 @@ func (e *Engine) Run(ctx context.Context, out chan<- Result) error {
 	defer stop()
 	e.sleeper.Store(sl)
 	e.poke() // for a host added before the sleeper was there
-	if e.rest, err = newSleeper(); err != nil {
-		return fmt.Errorf("probe: start the reader: %w", err)
-	}
-	defer e.rest.close()
 	stopRest := context.AfterFunc(ctx, e.rest.close)
 	defer stopRest()
 

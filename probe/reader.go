@@ -72,9 +72,15 @@ func (s *slot) takeLocked(seq, token uint64, checkToken bool) (pending, bool) {
 	return pending{}, false
 }
 
+// readerRest is the longest the reader rests after a read while the
+// scheduler sleeps: a reply that arrives meanwhile is matched at most that
+// late (its RTT is the kernel's timestamp, so not longer for it), and a
+// burst's replies cost one or two wake-ups, not one each.
+const readerRest = 100 * time.Millisecond
+
 // readLoop matches the replies that arrive while the scheduler sleeps: it
 // waits for a packet, reads every packet waiting, then rests until the
-// scheduler's next wake-up (which reads the sockets) or batchWindow at
+// scheduler's next wake-up (which reads the sockets) or readerRest at
 // most, so that a reply wakes the process only when no read is coming soon.
 func (e *Engine) readLoop(ctx context.Context, socks []*icmpSocket, w *replyWaiter) {
 	rd := new(replyReader)
@@ -98,10 +104,12 @@ func (e *Engine) readLoop(ctx context.Context, socks []*icmpSocket, w *replyWait
 			}
 			continue
 		}
-		if !stamped {
-			continue // without kernel timestamps, a reply read late has a longer RTT
+		if !stamped || e.tracing.waiting.Load() > 0 {
+			// Without kernel timestamps, a reply read late has a longer
+			// RTT; a trace waits for its answers to be read.
+			continue
 		}
-		e.rest.set(batchWindow)
+		e.rest.set(readerRest)
 		if e.rest.sleep() != nil {
 			return // closed: ctx is done
 		}

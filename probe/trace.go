@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -167,6 +168,7 @@ type tracing struct {
 	nextSend time.Time
 
 	inFlight sync.WaitGroup // rounds running
+	waiting  atomic.Int32   // rounds registered, waiting for answers: the reader does not rest
 }
 
 // traceRun is one round in flight.
@@ -328,6 +330,7 @@ func (e *Engine) TraceRound(ctx context.Context, p *Path, opts TraceOptions) err
 			return fmt.Errorf("trace %s: send: %w", p.Dest, err)
 		}
 	}
+	e.rest.set(0) // a reader resting since before this round reads its answers as they come
 	wait := time.NewTimer(time.Until(lastSend.Add(opts.Timeout)))
 	defer wait.Stop()
 	run.mu.Lock()
@@ -367,6 +370,7 @@ func (t *tracing) register(run *traceRun) HostID {
 		id := traceBit | HostID(t.next&^uint32(traceBit))
 		if t.runs[id] == nil {
 			t.runs[id] = run
+			t.waiting.Add(1)
 			return id
 		}
 	}
@@ -375,6 +379,7 @@ func (t *tracing) register(run *traceRun) HostID {
 func (t *tracing) unregister(id HostID) {
 	t.mu.Lock()
 	delete(t.runs, id)
+	t.waiting.Add(-1)
 	t.mu.Unlock()
 }
 
