@@ -23,11 +23,6 @@ import (
 	"downtime/ui"
 )
 
-// uiFPS is how often Bubble Tea's renderer wakes up to draw what changed:
-// a key shows within 100 ms, and an idle screen does not wake the process
-// at Bubble Tea's default 60 a second (README, "Performance").
-const uiFPS = 10
-
 // logFileName is the log of a run with the UI, next to the state file.
 const logFileName = "downtime.log"
 
@@ -128,12 +123,17 @@ func runUI(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Co
 	// Signals are main's (SIGINT, SIGTERM: ctx) and ours (SIGHUP): each
 	// cancels ctx, the monitor stops and p.Quit below ends the screen.
 	// Bubble Tea's own handler is left out: it can block forever sending
-	// to a program that has just stopped reading.
-	progOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(out), tea.WithoutSignalHandler(), tea.WithFPS(uiFPS)}
-	if f, ok := stdin.(*os.File); !ok || !term.IsTerminal(f.Fd()) {
-		progOpts = append(progOpts, tea.WithInputTTY()) // stdin carried targets (-f -): keys come from the terminal
+	// to a program that has just stopped reading. Its renderer is left out
+	// too: the screen draws the frames (tui_screen.go).
+	tty, err := openTerminal(stdin, out)
+	if err != nil {
+		return reportError(stderr, err)
 	}
-	p := tea.NewProgram(ui.New(opts), progOpts...)
+	defer tty.close()
+	scr := &screen{out: out}
+	p := tea.NewProgram(drawn{Model: ui.New(opts), scr: scr, size: tty.size()},
+		tea.WithInput(tty.in), tea.WithOutput(out), tea.WithoutSignalHandler(), tea.WithoutRenderer())
+	tty.watchResize(ctx, p)
 	// The runner coalesces snapshots (an unread one is replaced), so a
 	// blocking Send never slows the monitor, and the UI gets at most ~10 a
 	// second. Send returns at once when the program has ended.
@@ -149,6 +149,7 @@ func runUI(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Co
 		p.Quit() // the monitor stopped (a signal, a failure): so does the screen
 	}()
 	_, uiErr := p.Run()
+	tty.close() // before anything is said on stderr: it must land on the normal screen
 	cancel()
 	err = <-runErr
 
