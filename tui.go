@@ -132,7 +132,7 @@ func runUI(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Co
 	defer tty.close()
 	scr := &screen{out: out}
 	p := tea.NewProgram(drawn{Model: ui.New(opts), scr: scr, size: tty.size()},
-		tea.WithInput(tty.in), tea.WithOutput(out), tea.WithoutSignalHandler(), tea.WithoutRenderer())
+		tea.WithInput(tty.in), tea.WithoutSignalHandler(), tea.WithoutRenderer())
 	tty.watchResize(ctx, p)
 	// The runner coalesces snapshots (an unread one is replaced), so a
 	// blocking Send never slows the monitor, and the UI gets at most ~10 a
