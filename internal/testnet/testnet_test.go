@@ -422,8 +422,12 @@ func TestDelayedHostJitter(t *testing.T) {
 	}
 	slices.Sort(rtts)
 	lo, hi := rtts[0], rtts[len(rtts)-1]
-	if lo < delay-jitter || hi > delay+jitter+10*time.Millisecond {
-		t.Errorf("RTTs %v..%v, want within %v±%v", lo, hi, delay, jitter)
+	// A reply the responder wrote late (a loaded machine: the race tests
+	// of every package at once) is late by its measured lateness, which
+	// is not jitter: the upper bound allows it, and 10 ms for the path.
+	late := h.Lateness()
+	if lo < delay-jitter || hi > delay+jitter+10*time.Millisecond+late.Max {
+		t.Errorf("RTTs %v..%v, want within %v±%v (responder lateness %v)", lo, hi, delay, jitter, late)
 	}
 	if hi-lo < 2*time.Millisecond {
 		t.Errorf("RTTs %v..%v: no jitter", lo, hi)
