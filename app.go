@@ -10,6 +10,7 @@ import (
 
 	"downtime/alert"
 	"downtime/config"
+	"downtime/history"
 	"downtime/monitor"
 	"downtime/probe"
 	"downtime/store"
@@ -60,6 +61,7 @@ type app struct {
 	// stores its last minutes (history.go); both nil without a state file.
 	recordHistory func(name string, interval time.Duration, r probe.Result)
 	stopHistory   func()
+	history       *history.Aggregator // what recordHistory feeds; nil without a state file
 }
 
 // onTransition adds a consumer of transitions.

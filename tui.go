@@ -94,8 +94,8 @@ func runUI(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Co
 		Events:     ui.NewEvents(),
 	}
 	a.onTransition(opts.Events.Transition) // an append under a lock: the monitor never waits on the UI
-	if a.store != nil {
-		opts.History = a.store
+	if h := a.liveHistory(); h != nil {
+		opts.History = h
 	}
 	if a.paths != nil {
 		opts.Tracer = a.engine

@@ -28,6 +28,10 @@ type Aggregator struct {
 	sweepAt     time.Time
 	sweepMinute time.Time
 	dropped     atomic.Int64
+	// handed is the last batch given to the writer, kept (see KeepHanded)
+	// because the writer may hold it for a while before the store has it.
+	handed     []Minute
+	keepHanded bool
 }
 
 // open is one host's minute being filled.
@@ -115,16 +119,52 @@ func (a *Aggregator) Flush() {
 
 // close turns o's minute into a Minute on the pending batch.
 func (a *Aggregator) close(o *open) {
-	s := Slot{At: o.minute, Span: time.Minute, Sent: o.sent, Lost: o.sent - len(o.rtts), Watched: min(o.watched, time.Minute)}
-	if n := len(o.rtts); n > 0 {
-		slices.Sort(o.rtts)
+	a.pending = append(a.pending, Minute{Host: o.name, Slot: o.slot(o.rtts)})
+	o.minute, o.sent, o.watched, o.rtts = time.Time{}, 0, 0, o.rtts[:0]
+}
+
+// slot is o's minute so far as a Slot, its RTT quantiles from rtts (o's
+// codes, which it sorts).
+func (o *open) slot(rtts []uint16) Slot {
+	s := Slot{At: o.minute, Span: time.Minute, Sent: o.sent, Lost: o.sent - len(rtts), Watched: min(o.watched, time.Minute)}
+	if n := len(rtts); n > 0 {
+		slices.Sort(rtts)
 		// Codes sort as the RTTs do, so these are the quantiles' codes.
-		rtt := func(i int) time.Duration { return rttOf(uint32(o.rtts[i])) }
+		rtt := func(i int) time.Duration { return rttOf(uint32(rtts[i])) }
 		s.Min, s.Max = rtt(0), rtt(n-1)
 		s.P50, s.P95 = rtt(rank(n, 0.5)), rtt(rank(n, 0.95))
 	}
-	a.pending = append(a.pending, Minute{Host: o.name, Slot: s})
-	o.minute, o.sent, o.watched, o.rtts = time.Time{}, 0, 0, o.rtts[:0]
+	return s
+}
+
+// KeepHanded makes the aggregator keep the last batch it gave the writer
+// until it gives the next, so that Unwritten has it: the writer stores a
+// batch up to WriterOptions.Every after it came. The UI, whose charts ask,
+// turns it on; headless, a minute of every host is not kept twice.
+func (a *Aggregator) KeepHanded() { a.keepHanded = true }
+
+// Unwritten is what host name has had since the store last heard of it,
+// in time order, each minute once: the last batch handed to the writer
+// (with KeepHanded; the store may have it already), the minutes closed
+// since, and the open minute as far as it goes, which is partly watched.
+// Like Record, it belongs to the monitor's goroutine.
+func (a *Aggregator) Unwritten(name string) (handed, since []Slot) {
+	for _, m := range a.handed {
+		if m.Host == name {
+			handed = append(handed, m.Slot)
+		}
+	}
+	for _, m := range a.pending {
+		if m.Host == name {
+			since = append(since, m.Slot)
+		}
+	}
+	for _, o := range a.hosts {
+		if o != nil && o.name == name && !o.minute.IsZero() {
+			since = append(since, o.slot(slices.Clone(o.rtts)))
+		}
+	}
+	return handed, since
 }
 
 // send hands the pending batch over without waiting.
@@ -134,6 +174,9 @@ func (a *Aggregator) send() {
 	}
 	select {
 	case a.out <- a.pending:
+		if a.keepHanded {
+			a.handed = a.pending
+		}
 		a.pending = nil
 	default:
 		a.dropped.Add(int64(len(a.pending)))

@@ -270,3 +270,61 @@ func TestWriterFlushesOnClose(t *testing.T) {
 		t.Fatalf("after close: %+v, %v", slots, err)
 	}
 }
+
+// Unwritten is what a chart adds to the store's slots: the open minute as
+// far as it goes, the minutes closed and not handed over, and, with
+// KeepHanded, the batch last handed to the writer. Another host's minutes
+// are not in it, and reading it changes nothing that is later stored.
+func TestUnwrittenReachesTheCurrentMinute(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		ch := make(chan []history.Minute, 16)
+		agg := history.NewAggregator(ch)
+		if keep {
+			agg.KeepHanded()
+		}
+		// 10:00:00 to 10:01:04: the 10:00 minute is closed by the first
+		// probe of 10:01, and handed over 10 s after 10:01 (Grace).
+		for i := range 65 {
+			agg.Record("a", time.Second, probeAt(1, t0, i))
+			agg.Record("b", time.Second, probe.Result{ID: 2, At: t0.Add(time.Duration(i) * time.Second), RTT: 50 * time.Millisecond})
+		}
+		handed, since := agg.Unwritten("a")
+		if len(handed) != 0 || len(since) != 2 {
+			t.Fatalf("keep %v, at 10:01:04: handed %d, since %d; want 0 and 2", keep, len(handed), len(since))
+		}
+		if c := since[0]; !c.At.Equal(t0) || c.Sent != 60 || c.Lost != 6 || c.Watched != time.Minute || c.P50 != history.Quantize(5*time.Millisecond) {
+			t.Errorf("the closed 10:00: %+v", c)
+		}
+		// 10:01:00 to 10:01:04: probes 60…64, 60 lost, 1–4 ms.
+		if o := since[1]; !o.At.Equal(t0.Add(time.Minute)) || o.Sent != 5 || o.Lost != 1 || o.Watched != 5*time.Second ||
+			o.Min != history.Quantize(time.Millisecond) || o.Max != history.Quantize(4*time.Millisecond) {
+			t.Errorf("the open 10:01: %+v", o)
+		}
+
+		for i := 65; i < 75; i++ { // to 10:01:14: past Grace, the batch goes
+			agg.Record("a", time.Second, probeAt(1, t0, i))
+		}
+		handed, since = agg.Unwritten("a")
+		if len(since) != 1 || since[0].Sent != 15 {
+			t.Fatalf("keep %v, at 10:01:14: since %+v, want the open 10:01 with 15 probes", keep, since)
+		}
+		if want := map[bool]int{false: 0, true: 1}[keep]; len(handed) != want || keep && !handed[0].At.Equal(t0) {
+			t.Errorf("keep %v: handed %+v, want %d minutes (10:00)", keep, handed, want)
+		}
+		agg.Flush()
+		close(ch)
+		var stored []history.Minute
+		for b := range ch {
+			stored = append(stored, b...)
+		}
+		var a1001 *history.Minute
+		for i := range stored {
+			if stored[i].Host == "a" && stored[i].At.Equal(t0.Add(time.Minute)) {
+				a1001 = &stored[i]
+			}
+		}
+		if a1001 == nil || a1001.Sent != 15 || a1001.Lost != 2 || a1001.Min != history.Quantize(time.Millisecond) {
+			t.Errorf("keep %v: 10:01 as stored: %+v", keep, a1001)
+		}
+	}
+}

@@ -434,6 +434,11 @@ func (r *Runner) Snapshot(ctx context.Context) (Snapshot, error) {
 	return s, nil
 }
 
+// Within runs fn in Run's goroutine, between two results, and waits for
+// it: what OnResult keeps (the history's open minutes) may be read there.
+// fn must return at once; it must not call the Runner.
+func (r *Runner) Within(ctx context.Context, fn func()) error { return r.call(ctx, fn) }
+
 // Names maps the ID of every host monitored to its name. It builds no
 // view of any host (a Snapshot builds one for each, and keeps them), so
 // it is what a feature that only needs names asks for.

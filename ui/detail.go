@@ -20,13 +20,19 @@ type detailModel struct {
 	host *monitor.HostView // from the latest snapshot
 
 	hist    historyMsg // the last history read for id
-	loading bool
+	loading bool       // nothing read yet for this host and range
+	asking  bool       // a read is on its way
 	rng     chartRange // the chart's range (keys 1–4); kept from host to host
-	// The host's state when the history was asked for: a transition since
-	// makes it stale.
+	// The host's state and the clock when the history was asked for: a
+	// transition since, or a minute, makes it stale.
 	histState     monitor.State
 	histDownSince time.Time
+	askedAt       time.Time
 }
+
+// historyRefresh is how often an open detail view reads the history
+// again, so that its chart and uptime keep up with the current minute.
+const historyRefresh = time.Minute
 
 // chartLines is the latency chart of the range chosen with 1–4: a title,
 // h rows and the loss row (a legend takes a row when there are many).
@@ -98,27 +104,36 @@ func formatSpan(d time.Duration) string {
 	return strconv.FormatInt(m/(24*60), 10) + "d " + string(appendPad2(nil, m/60%24)) + "h"
 }
 
-// open shows host v; the caller loads its history.
-func (d *detailModel) open(v *monitor.HostView) {
+// open shows host v, at now; the caller loads its history.
+func (d *detailModel) open(v *monitor.HostView, now time.Time) {
 	d.id, d.host = v.ID, v
 	d.hist = historyMsg{}
 	d.loading = true
-	d.histState, d.histDownSince = v.State, v.DownSince
+	d.asked(v, now)
 }
 
-// stale reports whether the host's state changed since its history was
-// asked for, so an outage that began or ended shows in the list.
-func (d *detailModel) stale() bool {
-	return d.host != nil && !d.loading &&
-		(d.host.State != d.histState || !d.host.DownSince.Equal(d.histDownSince))
+// asked notes that v's history was asked for at now. What is shown stays
+// until the answer comes.
+func (d *detailModel) asked(v *monitor.HostView, now time.Time) {
+	d.asking = true
+	d.histState, d.histDownSince, d.askedAt = v.State, v.DownSince, now
 }
 
-// setHistory takes a history read; an answer for another host is dropped.
+// stale reports whether the history should be read again at now: the
+// host's state changed since it was asked for, so an outage that began or
+// ended shows in the list, or historyRefresh passed.
+func (d *detailModel) stale(now time.Time) bool {
+	return d.host != nil && !d.asking &&
+		(d.host.State != d.histState || !d.host.DownSince.Equal(d.histDownSince) || now.Sub(d.askedAt) >= historyRefresh)
+}
+
+// setHistory takes a history read; an answer for another host or range is
+// dropped.
 func (d *detailModel) setHistory(h historyMsg) {
 	if h.id != d.id || h.rng != d.rng {
 		return
 	}
-	d.hist, d.loading = h, false
+	d.hist, d.loading, d.asking = h, false, false
 }
 
 // view draws the host in lines lines.

@@ -243,8 +243,8 @@ func (m *Model) setSnapshot(s monitor.Snapshot) tea.Cmd {
 	for _, v := range s.Hosts {
 		if v.ID == m.detail.id {
 			m.detail.host = v
-			if m.detail.stale() {
-				return m.openDetail(v)
+			if m.detail.stale(m.c.now) {
+				return m.refreshDetail(v)
 			}
 			return nil
 		}

@@ -264,7 +264,14 @@ func (m *Model) lives(v *monitor.HostView) string {
 
 // openDetail shows v in the detail view and reads its history.
 func (m *Model) openDetail(v *monitor.HostView) tea.Cmd {
-	m.detail.open(v)
+	m.detail.open(v, m.c.now)
+	return m.back.history(v.ID, v.Name, m.detail.rng)
+}
+
+// refreshDetail reads the history of the host in the detail view again,
+// showing the last read meanwhile.
+func (m *Model) refreshDetail(v *monitor.HostView) tea.Cmd {
+	m.detail.asked(v, m.c.now)
 	return m.back.history(v.ID, v.Name, m.detail.rng)
 }
 

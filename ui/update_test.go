@@ -418,6 +418,48 @@ func TestDetailViewShowsChartStatsAndHistory(t *testing.T) {
 	}
 }
 
+// An open detail view reads the history again once a minute, so that its
+// chart and uptime keep up with the current minute, and keeps showing the
+// last read until the answer comes; a second that passes reads nothing.
+func TestDetailReadsTheHistoryAgainEachMinute(t *testing.T) {
+	hist := &fakeHistory{}
+	snap := fixture(t, 0)
+	m, _ := newTest(t, 80, 24, snap, Options{History: hist})
+	press(t, m, "enter")
+	if !slices.Equal(hist.asked, []string{"core-sw1"}) {
+		t.Fatalf("history asked for %q", hist.asked)
+	}
+	at := func(d time.Duration) tea.Cmd {
+		next := snap
+		next.At = snap.At.Add(d)
+		_, cmd := m.Update(SnapshotMsg(next))
+		return cmd
+	}
+	if cmd := at(30 * time.Second); cmd != nil {
+		run(t, m, cmd)
+	}
+	if len(hist.asked) != 1 {
+		t.Fatalf("history read again after 30 s: %q", hist.asked)
+	}
+	cmd := at(time.Minute)
+	if cmd == nil {
+		t.Fatal("no history read a minute after the last")
+	}
+	if view := m.View(); strings.Contains(view, "reading the state file") || !strings.Contains(view, "OUTAGES  3 recorded") {
+		t.Errorf("while the history is read again, the detail shows:\n%s", view)
+	}
+	run(t, m, cmd)
+	if !slices.Equal(hist.asked, []string{"core-sw1", "core-sw1"}) {
+		t.Errorf("history asked for %q, want core-sw1 twice", hist.asked)
+	}
+	if cmd := at(time.Minute + time.Second); cmd != nil {
+		run(t, m, cmd)
+	}
+	if len(hist.asked) != 2 {
+		t.Errorf("history read again a second after the refresh: %q", hist.asked)
+	}
+}
+
 // TestDetailShowsWhatANameResolvedTo: issue 10 item 10, "a DNS name never
 // shows the address it resolved to".
 func TestDetailShowsWhatANameResolvedTo(t *testing.T) {
