@@ -37,8 +37,12 @@ func NewDelayedHost(t testing.TB, delay, jitter time.Duration, lossPercent int, 
 	s := h.slot
 
 	var tun *os.File
+	var arr *arrivals
 	if err := h.Do(func() (err error) {
 		if tun, err = openTUN(tunName); err != nil {
+			return err
+		}
+		if arr, err = openArrivals(peerName); err != nil {
 			return err
 		}
 		// The namespace is a router between the veth and the TUN: requests
@@ -55,11 +59,15 @@ func NewDelayedHost(t testing.TB, delay, jitter time.Duration, lossPercent int, 
 		if tun != nil {
 			tun.Close()
 		}
+		if arr != nil {
+			arr.close()
+		}
 		t.Fatalf("testnet: TUN in %s: %v", h.Name, err)
 	}
 
 	r := &responder{
 		tun:    tun,
+		arr:    arr,
 		delay:  delay,
 		jitter: jitter,
 		loss:   lossPercent,
@@ -213,9 +221,9 @@ func (h *Host) ReplyFromOtherAddress(target, from netip.Addr) {
 }
 
 // Lateness is how late the responder sent its replies: the time it wrote
-// each to the TUN minus the time it was due (request read + delay ± jitter).
-// The time a request waits in the TUN for the responder to read it is not
-// in it; TestDelayedHostAccuracy measures the whole path.
+// each to the TUN minus the time it was due (the request's arrival in the
+// namespace + delay ± jitter; see arrivals). TestDelayedHostAccuracy
+// measures the whole path.
 type Lateness struct {
 	Replies int
 	Median  time.Duration
@@ -291,6 +299,7 @@ func (h *lateHist) quantile(q float64) time.Duration {
 // responder answers echo requests read from a TUN device.
 type responder struct {
 	tun *os.File
+	arr *arrivals // when each request came into the namespace
 
 	mu     sync.Mutex
 	delay  time.Duration
@@ -306,14 +315,19 @@ type responder struct {
 }
 
 func (r *responder) start() {
-	r.wg.Add(2)
+	r.wg.Add(3)
 	go r.readLoop()
 	go r.writeLoop()
+	go func() {
+		defer r.wg.Done()
+		r.arr.run()
+	}()
 }
 
 func (r *responder) stop() {
 	close(r.done)
 	r.tun.Close() // wakes readLoop; also deletes the TUN device
+	r.arr.close()
 	r.wg.Wait()
 }
 
@@ -327,6 +341,13 @@ func (r *responder) readLoop() {
 			// and its requests go unanswered, which a test sees as loss.
 			return
 		}
+		// The delay counts from the request's arrival in the namespace,
+		// not from now (see arrivals).
+		picked := time.Now()
+		arrived, ok := r.arr.take(buf[:n])
+		if !ok {
+			arrived = picked
+		}
 		r.mu.Lock()
 		reply := echoReply(buf[:n], r.spoof)
 		if reply == nil || (r.loss > 0 && rand.IntN(100) < r.loss) {
@@ -337,7 +358,7 @@ func (r *responder) readLoop() {
 		if r.jitter > 0 {
 			d += time.Duration((rand.Float64()*2 - 1) * float64(r.jitter))
 		}
-		heap.Push(&r.queue, pending{due: time.Now().Add(max(d, 0)), pkt: reply})
+		heap.Push(&r.queue, pending{due: arrived.Add(max(d, 0)), pkt: reply})
 		r.mu.Unlock()
 		select {
 		case r.wake <- struct{}{}:
