@@ -3,12 +3,33 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"downtime/probe"
 )
+
+// newTestApp builds the app that `downtime ARGS` would run, in this
+// process, with its log discarded; the test closes it at its end.
+func newTestApp(t *testing.T, args ...string) *app {
+	t.Helper()
+	o, _, err := parseFlags("downtime", args, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(o, strings.NewReader(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(o, cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.close)
+	return a
+}
 
 // TestLogStopped: headless and UI runs end through the one logStopped, which
 // writes the last line and picks the exit code.

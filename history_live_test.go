@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"io"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -42,20 +40,7 @@ func TestWithUnwrittenAddsMergesAndSkips(t *testing.T) {
 // The UI's history has the minute being filled: a few seconds after the
 // start, before anything was written, a host's chart is not empty.
 func TestLiveHistoryHasTheOpenMinute(t *testing.T) {
-	dir := t.TempDir()
-	o, _, err := parseFlags("downtime", []string{"--demo", "--state", filepath.Join(dir, "state.db"), "web-01"}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := loadConfig(o, strings.NewReader(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := newApp(o, cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
+	a := newTestApp(t, "--demo", "--state", filepath.Join(t.TempDir(), "state.db"), "web-01")
 	h := a.liveHistory()
 	if h == nil {
 		t.Fatal("no live history with a state file")

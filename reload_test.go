@@ -271,19 +271,7 @@ func TestRuntimeHostGetsAlertsAndDefaultReminders(t *testing.T) {
 	dir := t.TempDir()
 	text := strings.Replace(alertConfig(bot, "4242", [2]string{"web", tcpTarget(t)}), "down_after = 2\n", "down_after = 2\nreminders = [\"2s\"]\n", 1)
 	cfgPath := writeFile(t, filepath.Join(dir, "hosts.toml"), text)
-	o, _, err := parseFlags("downtime", []string{"--no-ui", "--no-state", "-c", cfgPath}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := loadConfig(o, strings.NewReader(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := newApp(o, cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
+	a := newTestApp(t, "--no-ui", "--no-state", "-c", cfgPath)
 	if err := a.setupAlerts(); err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +281,7 @@ func TestRuntimeHostGetsAlertsAndDefaultReminders(t *testing.T) {
 	defer func() { cancel(); <-done }()
 
 	target := deadTarget(t)
-	h, err := (&config.Config{Defaults: cfg.Defaults}).NewHost(target, "rt")
+	h, err := (&config.Config{Defaults: a.cfg.Defaults}).NewHost(target, "rt")
 	if err != nil {
 		t.Fatal(err)
 	}

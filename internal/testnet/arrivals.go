@@ -161,7 +161,8 @@ func echoRequestKey(pkt []byte) (requestKey, bool) {
 	return requestKey{}, false
 }
 
-// packetTimestamp finds SCM_TIMESTAMPNS in a control message.
+// packetTimestamp is the kernel's receive time from an SCM_TIMESTAMPNS
+// control message.
 func packetTimestamp(oob []byte) (time.Time, bool) {
 	msgs, err := unix.ParseSocketControlMessage(oob)
 	if err != nil {

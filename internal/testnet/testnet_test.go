@@ -95,7 +95,7 @@ func (p *pinger) read(done chan<- struct{}) {
 		if err != nil {
 			return
 		}
-		at, ok := rxTime(oob[:oobn])
+		at, ok := packetTimestamp(oob[:oobn])
 		if !ok {
 			at = time.Now()
 		}
@@ -122,22 +122,6 @@ func (p *pinger) read(done chan<- struct{}) {
 		default: // nobody is listening for that many; a test sees it as loss
 		}
 	}
-}
-
-// rxTime is the kernel's receive time from an SCM_TIMESTAMPNS message.
-func rxTime(oob []byte) (time.Time, bool) {
-	msgs, err := unix.ParseSocketControlMessage(oob)
-	if err != nil {
-		return time.Time{}, false
-	}
-	for _, m := range msgs {
-		if m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_TIMESTAMPNS && len(m.Data) >= 16 {
-			sec := int64(binary.NativeEndian.Uint64(m.Data[0:8]))
-			nsec := int64(binary.NativeEndian.Uint64(m.Data[8:16]))
-			return time.Unix(sec, nsec), true
-		}
-	}
-	return time.Time{}, false
 }
 
 func (p *pinger) send(dst netip.Addr, seq int) {
