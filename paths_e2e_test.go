@@ -72,14 +72,12 @@ func TestDownSaysWhereThePathEnds(t *testing.T) {
 	}
 }
 
-// issue 14 item 1: a router that rejects with "administratively
-// prohibited": the DOWN says so and by whom. (That the error ends a probe
-// long before its timeout is TestICMPErrorsFailProbesAtOnceWithTheReason,
-// in probe: the config does not allow a timeout longer than the interval.)
-func TestProhibitedIsTheReasonAndComesAtOnce(t *testing.T) {
-	c := testnet.NewChain(t)
-	dir := t.TempDir()
-	cfg := writeFile(t, filepath.Join(dir, "hosts.toml"), fmt.Sprintf(`
+// watchFar runs downtime headless in dir on "far", the third hop of c
+// (probed every 300 ms, DOWN after 3 losses), with a state file, and waits
+// for the first trace of its path. It returns the config and state paths.
+func watchFar(t *testing.T, c *testnet.Chain, dir string) (cfg, state string, p *proc) {
+	t.Helper()
+	cfg = writeFile(t, filepath.Join(dir, "hosts.toml"), fmt.Sprintf(`
 [defaults]
 interval = "300ms"
 timeout = "300ms"
@@ -89,9 +87,21 @@ down_after = 3
 name = "far"
 address = "%v"
 `, c.Target4(3)))
-	p := start(t, dir, "--no-ui", "-c", cfg, "--state", filepath.Join(dir, "state.db"))
+	state = filepath.Join(dir, "state.db")
+	p = start(t, dir, "--no-ui", "-c", cfg, "--state", state)
 	p.waitFor(5*time.Second, `msg="monitor started"`)
 	p.waitFor(10*time.Second, `msg="paths traced"`, "hosts=1", "reached=1")
+	return cfg, state, p
+}
+
+// issue 14 item 1: a router that rejects with "administratively
+// prohibited": the DOWN says so and by whom. (That the error ends a probe
+// long before its timeout is TestICMPErrorsFailProbesAtOnceWithTheReason,
+// in probe: the config does not allow a timeout longer than the interval.)
+func TestProhibitedIsTheReasonAndComesAtOnce(t *testing.T) {
+	c := testnet.NewChain(t)
+	dir := t.TempDir()
+	_, _, p := watchFar(t, c, dir)
 	c.Reject(1)
 	line := p.waitFor(10*time.Second, `msg="host down"`, "host=far")
 	if want := `reason="prohibited by ` + c.Hops4[1].String() + `"`; !strings.Contains(line, want) {
@@ -151,20 +161,7 @@ func TestTraceCommandReportsTheChain(t *testing.T) {
 func TestDownAfterRestartSaysHowFarThePathWent(t *testing.T) {
 	c := testnet.NewChain(t)
 	dir := t.TempDir()
-	cfg := writeFile(t, filepath.Join(dir, "hosts.toml"), fmt.Sprintf(`
-[defaults]
-interval = "300ms"
-timeout = "300ms"
-down_after = 3
-
-[[host]]
-name = "far"
-address = "%v"
-`, c.Target4(3)))
-	state := filepath.Join(dir, "state.db")
-	p := start(t, dir, "--no-ui", "-c", cfg, "--state", state)
-	p.waitFor(5*time.Second, `msg="monitor started"`)
-	p.waitFor(10*time.Second, `msg="paths traced"`, "hosts=1", "reached=1")
+	cfg, state, p := watchFar(t, c, dir)
 	if code := p.stop(syscall.SIGTERM); code != 0 {
 		t.Fatalf("first run: exit %d", code)
 	}

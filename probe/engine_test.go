@@ -23,6 +23,18 @@ func requireICMP(t *testing.T) {
 	s.close()
 }
 
+// runEngine runs e until the test ends; its results come on the channel
+// returned, which holds n.
+func runEngine(t *testing.T, e *Engine, n int) <-chan Result {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := make(chan Result, n)
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx, out) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return out
+}
+
 // collect runs e until each host has n results, or fails at the deadline.
 func collect(t *testing.T, e *Engine, ids []HostID, n int, deadline time.Duration) map[HostID][]Result {
 	t.Helper()

@@ -73,11 +73,7 @@ func TestNameThatStartsResolvingIsProbed(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Add(Spec{ID: 1, Target: Target{Host: "late.test"}, Interval: 20 * time.Millisecond, Timeout: 20 * time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	out := make(chan Result, 100)
-	done := make(chan error)
-	go func() { done <- e.Run(ctx, out) }()
-	defer func() { cancel(); <-done }()
+	out := runEngine(t, e, 100)
 
 	deadline := time.After(5 * time.Second)
 	sawFailure := false

@@ -293,11 +293,7 @@ func TestHostAddedWhileAsleepIsProbed(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Add(Spec{ID: 1, Target: Target{Host: "127.0.0.1"}, Interval: time.Hour, Timeout: time.Second})
-	ctx, cancel := context.WithCancel(context.Background())
-	out := make(chan Result, 16)
-	done := make(chan error)
-	go func() { done <- e.Run(ctx, out) }()
-	defer func() { cancel(); <-done }()
+	out := runEngine(t, e, 16)
 	timeout := time.After(5 * time.Second)
 	for _, id := range []HostID{1, 2} {
 		select {
@@ -366,11 +362,7 @@ func TestTCPProbeInFlightAtPauseDoesNotReportIntoTheResumedHost(t *testing.T) {
 	spec := Spec{ID: 1, Target: Target{Kind: KindTCP, Host: ap.Addr().String(), Port: ap.Port()},
 		Interval: time.Hour, Timeout: time.Second}
 	e.Add(spec)
-	ctx, cancel := context.WithCancel(context.Background())
-	out := make(chan Result, 16)
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx, out) }()
-	defer func() { cancel(); <-done }()
+	out := runEngine(t, e, 16)
 
 	waitFor(t, "the first probe to be sent", func() bool { return e.Stats().Sent == 1 })
 	resumed := time.Now()
@@ -402,11 +394,7 @@ func TestDemoProbeInFlightAtPauseDoesNotReportIntoTheResumedHost(t *testing.T) {
 	}
 	spec := Spec{ID: 1, Target: target, Interval: time.Hour, Timeout: time.Hour}
 	e.Add(spec)
-	ctx, cancel := context.WithCancel(context.Background())
-	out := make(chan Result, 16)
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx, out) }()
-	defer func() { cancel(); <-done }()
+	out := runEngine(t, e, 16)
 
 	old := <-started
 	resumed := time.Now()

@@ -33,11 +33,7 @@ func runningEngine(t *testing.T, mode ICMPMode) (*Engine, <-chan Result) {
 	if mode == ModeDatagram && e.ErrorsHidden() != "" {
 		t.Fatalf("datagram mode: %s", e.ErrorsHidden())
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	out := make(chan Result, 1024)
-	done := make(chan error)
-	go func() { done <- e.Run(ctx, out) }()
-	t.Cleanup(func() { cancel(); <-done })
+	out := runEngine(t, e, 1024)
 	// Trace refuses until Run has started.
 	deadline := time.Now().Add(2 * time.Second)
 	for {
