@@ -229,12 +229,15 @@ type Lateness struct {
 	Median  time.Duration
 	P99     time.Duration
 	Max     time.Duration
+	// Unstamped is the requests whose arrival time was not found: their
+	// delay counted from when the responder read them (see arrivals).
+	Unstamped int
 }
 
 // String formats l in milliseconds, as the benches print RTTs.
 func (l Lateness) String() string {
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	return fmt.Sprintf("median %.3f ms, p99 %.3f ms, max %.3f ms over %d replies", ms(l.Median), ms(l.P99), ms(l.Max), l.Replies)
+	return fmt.Sprintf("median %.3f ms, p99 %.3f ms, max %.3f ms over %d replies, %d timed without an arrival stamp", ms(l.Median), ms(l.P99), ms(l.Max), l.Replies, l.Unstamped)
 }
 
 // Lateness returns the responder's lateness since it started or since the last ResetLateness.
@@ -259,9 +262,10 @@ func (h *Host) ResetLateness() {
 // test runs, and a resolution far below what the fixture is used to show.
 // The last bucket holds everything from lateBuckets−1 µs up.
 type lateHist struct {
-	counts [lateBuckets]uint32
-	n      int
-	max    time.Duration
+	counts    [lateBuckets]uint32
+	n         int
+	max       time.Duration
+	unstamped int // requests timed from their pickup (Lateness.Unstamped)
 }
 
 const lateBuckets = 10000 // 10 ms
@@ -274,7 +278,7 @@ func (h *lateHist) add(d time.Duration) {
 }
 
 func (h *lateHist) summary() Lateness {
-	return Lateness{Replies: h.n, Median: h.quantile(0.5), P99: h.quantile(0.99), Max: h.max}
+	return Lateness{Replies: h.n, Median: h.quantile(0.5), P99: h.quantile(0.99), Max: h.max, Unstamped: h.unstamped}
 }
 
 // quantile is the q-quantile to the microsecond below; in the last bucket,
@@ -344,12 +348,15 @@ func (r *responder) readLoop() {
 		// The delay counts from the request's arrival in the namespace,
 		// not from now (see arrivals).
 		picked := time.Now()
-		arrived, ok := r.arr.take(buf[:n])
-		if !ok {
+		arrived, stamped := r.arr.take(buf[:n])
+		if !stamped {
 			arrived = picked
 		}
 		r.mu.Lock()
 		reply := echoReply(buf[:n], r.spoof)
+		if reply != nil && !stamped {
+			r.late.unstamped++
+		}
 		if reply == nil || (r.loss > 0 && rand.IntN(100) < r.loss) {
 			r.mu.Unlock()
 			continue

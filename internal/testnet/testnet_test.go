@@ -384,6 +384,9 @@ func TestDelayedHostAccuracy(t *testing.T) {
 			if excess > maxExcess {
 				t.Errorf("delay %v, %v: median RTT %v, want within %v over the delay", delay, c.dst, rtts[len(rtts)/2], maxExcess)
 			}
+			if late.Unstamped > 0 {
+				t.Errorf("delay %v, %v: %d requests timed without their arrival in the namespace", delay, c.dst, late.Unstamped)
+			}
 			if late.Replies < len(rtts) || late.Median > maxLate {
 				t.Errorf("delay %v, %v: lateness %v, want a median within %v over at least %d replies", delay, c.dst, late, maxLate, len(rtts))
 			}
