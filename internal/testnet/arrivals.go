@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"runtime"
-	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -23,8 +20,7 @@ import (
 // ms (all asleep in epoll), by the phase of one tool's probes against the
 // other's, and the bench compares two tools' RTTs to 0.1 ms.
 type arrivals struct {
-	f  *os.File
-	mu sync.Mutex
+	fd int
 	at map[requestKey]time.Time
 }
 
@@ -34,11 +30,6 @@ type requestKey struct {
 	src, dst     netip.Addr
 	id, seq, sum uint16
 }
-
-// arrivalWait is how long the read loop waits for a request's arrival
-// time, read by another goroutine; past it the request counts from its
-// pickup (the fixture is then no worse than without arrivals).
-const arrivalWait = 2 * time.Millisecond
 
 // maxArrivals bounds the times kept for requests the read loop never
 // takes (not for the TUN: neighbour discovery, a request lost by nft).
@@ -63,29 +54,43 @@ func openArrivals(link string) (*arrivals, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("bind to %s: %w", link, err)
 	}
-	return &arrivals{f: os.NewFile(uintptr(fd), "packet:"+link), at: map[requestKey]time.Time{}}, nil
+	return &arrivals{fd: fd, at: map[requestKey]time.Time{}}, nil
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
-// run records the arrival of every echo request until close.
-func (a *arrivals) run() {
-	rc, err := a.f.SyscallConn()
-	if err != nil {
-		return
+// take returns the arrival time of request pkt, just read from the TUN,
+// and forgets it. Only the read loop calls it.
+//
+// The time is always there to read: the kernel queues a copy of each
+// packet to this socket as the veth receives it, before routing forwards
+// the packet into the TUN, in the same pass. So take reads what is queued
+// without waiting. (It used to be read by a goroutine of its own, which a
+// loaded machine could leave unscheduled for longer than take waited.)
+func (a *arrivals) take(pkt []byte) (time.Time, bool) {
+	key, ok := echoRequestKey(pkt)
+	if !ok {
+		return time.Time{}, false
 	}
-	buf := make([]byte, 2048)
-	oob := make([]byte, 128)
+	if _, ok := a.at[key]; !ok {
+		a.drain()
+	}
+	ts, ok := a.at[key]
+	delete(a.at, key)
+	return ts, ok
+}
+
+// drain records the arrival of every echo request queued on the socket.
+func (a *arrivals) drain() {
+	var buf [2048]byte
+	var oob [128]byte
 	for {
-		var n, oobn int
-		var from unix.Sockaddr
-		var rerr error
-		err := rc.Read(func(fd uintptr) bool {
-			n, oobn, _, from, rerr = unix.Recvmsg(int(fd), buf, oob, 0)
-			return rerr != unix.EAGAIN
-		})
-		if err != nil || (rerr != nil && !errors.Is(rerr, unix.EINTR)) {
-			return // closed
+		n, oobn, _, from, err := unix.Recvmsg(a.fd, buf[:], oob[:], unix.MSG_DONTWAIT)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return // EAGAIN: nothing more queued
 		}
 		if ll, ok := from.(*unix.SockaddrLinklayer); !ok || ll.Pkttype == unix.PACKET_OUTGOING {
 			continue
@@ -98,36 +103,15 @@ func (a *arrivals) run() {
 		if !ok {
 			continue
 		}
-		a.mu.Lock()
 		if len(a.at) >= maxArrivals {
 			clear(a.at)
 		}
 		a.at[key] = ts
-		a.mu.Unlock()
 	}
 }
 
-// take returns the arrival time of request pkt, waiting at most
-// arrivalWait for it, and forgets it.
-func (a *arrivals) take(pkt []byte) (time.Time, bool) {
-	key, ok := echoRequestKey(pkt)
-	if !ok {
-		return time.Time{}, false
-	}
-	deadline := time.Now().Add(arrivalWait)
-	for {
-		a.mu.Lock()
-		ts, ok := a.at[key]
-		delete(a.at, key)
-		a.mu.Unlock()
-		if ok || time.Now().After(deadline) {
-			return ts, ok
-		}
-		runtime.Gosched()
-	}
-}
-
-func (a *arrivals) close() { a.f.Close() }
+// close closes the socket; the read loop must have returned.
+func (a *arrivals) close() { unix.Close(a.fd) }
 
 // echoRequestKey is the key of an IPv4 or IPv6 echo request.
 func echoRequestKey(pkt []byte) (requestKey, bool) {

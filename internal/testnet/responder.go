@@ -319,20 +319,16 @@ type responder struct {
 }
 
 func (r *responder) start() {
-	r.wg.Add(3)
+	r.wg.Add(2)
 	go r.readLoop()
 	go r.writeLoop()
-	go func() {
-		defer r.wg.Done()
-		r.arr.run()
-	}()
 }
 
 func (r *responder) stop() {
 	close(r.done)
 	r.tun.Close() // wakes readLoop; also deletes the TUN device
-	r.arr.close()
 	r.wg.Wait()
+	r.arr.close()
 }
 
 func (r *responder) readLoop() {
