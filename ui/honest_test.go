@@ -271,9 +271,13 @@ func TestGoldenHonestScreens(t *testing.T) {
 			for _, tr := range transitions {
 				ev.Transition(tr)
 			}
+			// The tick the model asks for itself reads Alerts: were it nil, a
+			// tick firing before the View below would show "telegram: off".
+			alert := tt.alert
 			m := New(Options{
 				Commands: &fakeCommands{}, History: &fakeHistory{}, Events: ev,
-				Now: func() time.Time { return now }, Renderer: asciiRenderer(),
+				Alerts: AlertStatusFunc(func() AlertState { return alert }),
+				Now:    func() time.Time { return now }, Renderer: asciiRenderer(),
 				ConfigPath: "/etc/downtime/hosts.toml", LogPath: "/var/lib/downtime/downtime.log",
 			})
 			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
