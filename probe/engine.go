@@ -59,6 +59,7 @@ type Engine struct {
 
 	sleeper atomic.Pointer[sleeper] // where the scheduler sleeps, while Run runs
 	rest    *sleeper                // where the reader rests after a read, while Run runs
+	restFor time.Duration           // how long at most: readerRest (a test sets it longer)
 
 	mu        sync.Mutex
 	byID      []*slot          // the hosts' slots by ID (see setLocked)
@@ -238,10 +239,11 @@ func NewEngine(opts Options) (*Engine, error) {
 		opts.ResolveEvery = 5 * time.Minute
 	}
 	e := &Engine{
-		opts:  opts,
-		base:  time.Now(),
-		hosts: make(map[HostID]*slot),
-		rng:   rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
+		opts:    opts,
+		base:    time.Now(),
+		hosts:   make(map[HostID]*slot),
+		rng:     rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
+		restFor: readerRest,
 	}
 	if opts.ICMP && opts.Prober == nil {
 		e.v4, e.v4err = openICMP(false, opts.Mode)

@@ -109,7 +109,7 @@ func (e *Engine) readLoop(ctx context.Context, socks []*icmpSocket, w *replyWait
 			// RTT; a trace waits for its answers to be read.
 			continue
 		}
-		e.rest.set(readerRest)
+		e.rest.set(e.restFor)
 		if e.rest.sleep() != nil {
 			return // closed: ctx is done
 		}

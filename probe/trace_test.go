@@ -362,3 +362,47 @@ func TestErrorsAboutOtherPacketsAreIgnoredAndCounted(t *testing.T) {
 		t.Errorf("stats %+v: no error answered one of our probes", st)
 	}
 }
+
+// A trace's answers are read as they come, though the reader rests after
+// a read while the scheduler sleeps: a round ends a rest when it has sent,
+// and the reader does not rest while a round waits. The reader's rest is
+// made an hour here, so an answer left to the rest is never read and the
+// round ends without it. The host's destination answers 200 ms late,
+// after its router has answered.
+func TestTraceAnswersAreReadWhileTheReaderWouldRest(t *testing.T) {
+	testnet.RequireRoot(t)
+	h := testnet.NewDelayedHost(t, 200*time.Millisecond, 0, 0, testnet.NoIPv6())
+	target := h.Targets4()[0]
+	e, err := NewEngine(Options{ICMP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.restFor = time.Hour
+	// A probe whose reply the reader reads, to send it to its rest; the
+	// scheduler then sleeps until the probe's deadline, 10 s, and its
+	// wake-up (which reads the sockets) does not come during the round.
+	e.Add(Spec{ID: 1, Target: Target{Host: target.String()}, Interval: time.Hour, Timeout: 10 * time.Second})
+	out := runEngine(t, e, 16)
+	select {
+	case r := <-out:
+		if r.Err != nil {
+			t.Fatalf("the host's probe: %v", r.Err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no reply to the host's probe")
+	}
+	time.Sleep(50 * time.Millisecond) // the reader is resting now
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, err := e.Trace(ctx, target, 1, TraceOptions{MaxHops: 3, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Reached() || p.DestTTL != 2 {
+		t.Fatalf("path %+v: want the destination's answer read at TTL 2", p)
+	}
+	if hop := p.Hops[0]; hop.Received != 1 || hop.Addr != h.Addr4 {
+		t.Errorf("TTL 1: %+v, want the answer of the namespace's router %v", hop, h.Addr4)
+	}
+}
