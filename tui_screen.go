@@ -41,12 +41,28 @@ type screen struct {
 func (s *screen) resize(width, height int) {
 	s.width, s.height = width, height
 	s.frame, s.shown = "", nil
+	s.begin()
 	s.buf.WriteString(ansi.EraseEntireScreen)
+}
+
+// Synchronized output (DEC private mode 2026): a terminal that knows it
+// shows the whole frame at once, never half of it (on a slow link, a
+// frame may come in several reads); one that does not ignores it.
+const (
+	syncBegin = "\x1b[?2026h"
+	syncEnd   = "\x1b[?2026l"
+)
+
+// begin starts the frame's write with syncBegin, once.
+func (s *screen) begin() {
+	if s.buf.Len() == 0 {
+		s.buf.WriteString(syncBegin)
+	}
 }
 
 // draw makes the terminal show view: each line that differs from the one
 // shown in its row is rewritten, lines past the view's end are erased, and
-// all of it goes out in one write. A view taller than the terminal loses
+// all of it goes out in one write, as one synchronized update. A view taller than the terminal loses
 // its top lines, as with Bubble Tea's renderer; a line wider than the
 // terminal is cut, so that nothing wraps into the next row.
 func (s *screen) draw(view string) {
@@ -82,6 +98,7 @@ func (s *screen) draw(view string) {
 	if s.buf.Len() == 0 {
 		return
 	}
+	s.buf.WriteString(syncEnd)
 	if _, err := s.out.Write(s.buf.Bytes()); err != nil {
 		s.broken = true
 	}
@@ -90,6 +107,7 @@ func (s *screen) draw(view string) {
 
 // moveTo puts the cursor at the start of row i (from 0).
 func (s *screen) moveTo(i int) {
+	s.begin()
 	s.buf.WriteString("\x1b[")
 	s.buf.WriteString(strconv.Itoa(i + 1))
 	s.buf.WriteString(";1H")

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // vt is as much of a terminal as screen uses: cursor moves, erasing,
@@ -216,3 +217,34 @@ func TestDrawnDrawsEachUpdate(t *testing.T) {
 		t.Errorf("drawn gives Bubble Tea the view %q: it has no renderer to draw it", v)
 	}
 }
+
+// Each frame is one synchronized update: a terminal that knows DEC mode
+// 2026 shows it whole, never a half-drawn frame.
+func TestScreenWritesEachFrameAsOneSynchronizedUpdate(t *testing.T) {
+	var writes []string
+	s := &screen{out: writerFunc(func(p []byte) (int, error) {
+		writes = append(writes, string(p))
+		return len(p), nil
+	})}
+	s.resize(20, 5)
+	s.draw("one\ntwo")
+	s.draw("one\ntwo") // nothing changed: nothing written
+	s.draw("one\nthree")
+	s.resize(30, 5)
+	s.draw("one\nthree")
+	if len(writes) != 3 {
+		t.Fatalf("%d writes %q, want 3", len(writes), writes)
+	}
+	for i, w := range writes {
+		if !strings.HasPrefix(w, syncBegin) || !strings.HasSuffix(w, syncEnd) || strings.Count(w, syncBegin) != 1 || strings.Count(w, syncEnd) != 1 {
+			t.Errorf("write %d is %q: want it within one %q … %q", i+1, w, syncBegin, syncEnd)
+		}
+	}
+	if !strings.Contains(writes[2], ansi.EraseEntireScreen) {
+		t.Errorf("the write after a resize is %q: want the erase in the same update", writes[2])
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
