@@ -153,18 +153,7 @@ func (c histChart) lines(st *Styles) []string {
 	}
 	for r := range c.height {
 		b.Reset()
-		label := ""
-		switch r {
-		case 0:
-			label = formatRTT(c.top)
-		case c.height - 1:
-			label = "0"
-		case c.height / 2:
-			if c.height >= 5 {
-				label = formatRTT(c.top / 2)
-			}
-		}
-		st.chartAxis.put(&b, fitRight(label, axisW-1)+"┤")
+		st.chartAxis.put(&b, axisLabel(r, c.height, c.top, axisW))
 		level := c.height - 1 - r
 		for _, col := range c.cols {
 			s := col.slot

@@ -201,6 +201,24 @@ func niceCeil(d time.Duration) time.Duration {
 	return time.Duration(10*p) * time.Microsecond
 }
 
+// axisLabel is row r's part of a chart's RTT axis, w wide: the top's RTT
+// on the first of height rows, 0 on the last, half the top in the middle
+// of a chart of 5 rows or more.
+func axisLabel(r, height int, top time.Duration, w int) string {
+	label := ""
+	switch r {
+	case 0:
+		label = formatRTT(top)
+	case height - 1:
+		label = "0"
+	case height / 2:
+		if height >= 5 {
+			label = formatRTT(top / 2)
+		}
+	}
+	return fitRight(label, w-1) + "┤"
+}
+
 // lines renders the chart with its axis: h rows of bars, then the loss row.
 func (c chart) lines(st *Styles) []string {
 	const axisW = 7 // "123ms ┤"
@@ -208,18 +226,7 @@ func (c chart) lines(st *Styles) []string {
 	var b strings.Builder
 	for r := range c.height {
 		b.Reset()
-		label := ""
-		switch r {
-		case 0:
-			label = formatRTT(c.top)
-		case c.height - 1:
-			label = "0"
-		case c.height / 2:
-			if c.height >= 5 {
-				label = formatRTT(c.top / 2)
-			}
-		}
-		st.chartAxis.put(&b, fitRight(label, axisW-1)+"┤")
+		st.chartAxis.put(&b, axisLabel(r, c.height, c.top, axisW))
 		b.WriteString(spaces(c.width - len(c.cols)))
 		b.WriteString(st.chartBar.pre)
 		floor := (c.height - 1 - r) * 8 // eighths below this row
