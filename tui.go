@@ -160,6 +160,9 @@ func runUI(ctx context.Context, hup <-chan os.Signal, o *options, cfg *config.Co
 			a.log.Info("terminal hung up", "how", "input closed")
 		}
 		uiErr = nil
+	} else if scr.lost != nil && !hungUp.Load() {
+		// The screen could not be written: the terminal went away.
+		a.log.Info("terminal hung up", "how", "output closed", "err", scr.lost)
 	}
 	if uiErr != nil && !errors.Is(uiErr, tea.ErrInterrupted) {
 		a.log.Error("terminal UI failed", "err", uiErr)

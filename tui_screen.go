@@ -33,7 +33,7 @@ type screen struct {
 	frame         string   // the view on the terminal now
 	shown         []string // its lines, as written
 	buf           bytes.Buffer
-	broken        bool // a write failed (the terminal went away): stop writing
+	lost          error // the write that failed: the terminal went away, nothing more is written
 }
 
 // resize forgets what is shown: after a resize the terminal may have
@@ -66,7 +66,7 @@ func (s *screen) begin() {
 // its top lines, as with Bubble Tea's renderer; a line wider than the
 // terminal is cut, so that nothing wraps into the next row.
 func (s *screen) draw(view string) {
-	if s.broken || (view == s.frame && s.buf.Len() == 0) {
+	if s.lost != nil || (view == s.frame && s.buf.Len() == 0) {
 		return
 	}
 	lines := strings.Split(view, "\n")
@@ -100,7 +100,7 @@ func (s *screen) draw(view string) {
 	}
 	s.buf.WriteString(syncEnd)
 	if _, err := s.out.Write(s.buf.Bytes()); err != nil {
-		s.broken = true
+		s.lost = err
 	}
 	s.buf.Reset()
 }
@@ -134,6 +134,13 @@ func (d drawn) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m, cmd := d.Model.Update(msg)
 	d.Model = m
 	d.scr.draw(m.View())
+	if d.scr.lost != nil {
+		// The terminal went away: a hangup, whether or not a SIGHUP
+		// comes (none does when it was not the controlling terminal, and
+		// its reads then end with EOF, which Bubble Tea takes quietly).
+		// The clock redraws each second, so this is found within one.
+		return d, tea.Quit
+	}
 	return d, cmd
 }
 

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/muesli/termenv"
+	"golang.org/x/sys/unix"
 
 	"downtime/config"
 	"downtime/internal/fakebot"
@@ -476,4 +478,104 @@ func TestDemoWallGolden(t *testing.T) {
 			golden.RequireEqual(t, []byte(final.View()))
 		})
 	}
+}
+
+// TestTUIQuitsWhenTheTerminalGoesAwayWithoutSIGHUP: here no SIGHUP comes
+// when the terminal goes away: the pty is not downtime's controlling
+// terminal, so closing its other end only makes reads end (EOF) and writes
+// fail. That is a hangup too: exit 0, "terminal hung up" in the log, not
+// "terminal UI failed", and not a monitor left running with no screen.
+func TestTUIQuitsWhenTheTerminalGoesAwayWithoutSIGHUP(t *testing.T) {
+	dir := t.TempDir()
+	master, slave := openPTY(t, 80, 24)
+	cmd := exec.Command(binary, "--demo", "--state", filepath.Join(dir, "state.db"), "web-01")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.Env = append(os.Environ(), "TERM=screen-256color", "NO_COLOR=")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // and no controlling terminal
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	var waitErr error
+	exited := make(chan struct{})
+	go func() { waitErr = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+	})
+
+	// Read the screen until the wall is up; the terminal must be read, or
+	// downtime's writes would block.
+	var screen strings.Builder
+	up := make(chan struct{})
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := master.Read(buf)
+			screen.Write(buf[:n])
+			if strings.Contains(ansi.Strip(screen.String()), "q quit") {
+				close(up)
+				io.Copy(io.Discard, master)
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	select {
+	case <-up:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the wall did not come up within 10s")
+	}
+	master.Close()
+
+	select {
+	case <-exited:
+		if waitErr != nil {
+			t.Errorf("downtime ended with %v after its terminal went away, want exit 0", waitErr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("downtime still runs 10s after its terminal went away")
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "downtime.log"))
+	for _, want := range []string{`msg="terminal hung up"`, `msg="monitor stopped"`} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("log has no %s:\n%s", want, log)
+		}
+	}
+	if strings.Contains(string(log), "terminal UI failed") {
+		t.Errorf("a closed terminal logged as a failure:\n%s", log)
+	}
+}
+
+// openPTY opens a pseudo-terminal of w×h cells: its master and its slave.
+func openPTY(t *testing.T, w, h int) (master, slave *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	fd := int(m.Fd())
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		m.Close()
+		t.Fatalf("unlockpt: %v", err)
+	}
+	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
+	if err != nil {
+		m.Close()
+		t.Fatalf("ptsname: %v", err)
+	}
+	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		m.Close()
+		t.Fatalf("open the pty's slave: %v", err)
+	}
+	if err := unix.IoctlSetWinsize(int(s.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Col: uint16(w), Row: uint16(h)}); err != nil {
+		m.Close()
+		s.Close()
+		t.Fatalf("set the pty's size: %v", err)
+	}
+	t.Cleanup(func() { m.Close(); s.Close() })
+	return m, s
 }
