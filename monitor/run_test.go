@@ -446,8 +446,16 @@ func TestRunnerRefreshesFigures(t *testing.T) {
 		send(t, h.results, okResult(1, time.Duration(i+1)*time.Microsecond))
 	}
 	h.sync(t)
-	if v := viewOf(t, recv(t, h.r.Snapshots()), 1); v.Last != 300*time.Microsecond {
-		t.Errorf("refreshed snapshot: last RTT %v, want the last result's", v.Last)
+	// A refresh during the sends may have left a snapshot unread, with the
+	// figures of then; the next refresh replaces it with the last ones.
+	for {
+		v := viewOf(t, recv(t, h.r.Snapshots()), 1)
+		if v.Last == 300*time.Microsecond {
+			break
+		}
+		if time.Since(start) > patience {
+			t.Fatalf("refreshed snapshots: last RTT %v %v after the results, want the last result's", v.Last, time.Since(start))
+		}
 	}
 	elapsed := time.Since(start)
 	if got, limit := h.r.published.Load(), int64(elapsed/refresh)+3; got > limit {
