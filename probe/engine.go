@@ -60,6 +60,7 @@ type Engine struct {
 	sleeper atomic.Pointer[sleeper] // where the scheduler sleeps, while Run runs
 	rest    *sleeper                // where the reader rests after a read, while Run runs
 	restFor time.Duration           // how long at most: readerRest (a test sets it longer)
+	addedAt func() time.Time        // the clock Add reads: time.Now (a test's is virtual)
 
 	mu        sync.Mutex
 	byID      []*slot          // the hosts' slots by ID (see setLocked)
@@ -244,6 +245,7 @@ func NewEngine(opts Options) (*Engine, error) {
 		hosts:   make(map[HostID]*slot),
 		rng:     rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 		restFor: readerRest,
+		addedAt: time.Now,
 	}
 	if opts.ICMP && opts.Prober == nil {
 		e.v4, e.v4err = openICMP(false, opts.Mode)
@@ -332,7 +334,7 @@ func (e *Engine) Add(spec Spec) {
 	}
 	e.setLocked(spec.ID, s)
 	if e.started {
-		now := time.Now()
+		now := e.addedAt()
 		s.next = e.toMono(now)
 		if now.Sub(e.lastAdd) < bulkAdd {
 			s.next = e.slotAfter(s.spec, now)
