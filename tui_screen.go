@@ -62,9 +62,10 @@ func (s *screen) begin() {
 
 // draw makes the terminal show view: each line that differs from the one
 // shown in its row is rewritten, lines past the view's end are erased, and
-// all of it goes out in one write, as one synchronized update. A view taller than the terminal loses
-// its top lines, as with Bubble Tea's renderer; a line wider than the
-// terminal is cut, so that nothing wraps into the next row.
+// all of it goes out in one write, as one synchronized update. A view
+// taller than the terminal loses its top lines, as with Bubble Tea's
+// renderer; a line wider than the terminal is cut, so that nothing wraps
+// into the next row.
 func (s *screen) draw(view string) {
 	if s.lost != nil || (view == s.frame && s.buf.Len() == 0) {
 		return

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"downtime/probe"
 )
 
@@ -49,12 +51,7 @@ func TestTraceKeyTracesTheHostLive(t *testing.T) {
 	snap := fixture(t, 0)
 	tr := &fakeTracer{}
 	m, _ := newTest(t, 80, 24, snap, Options{Tracer: tr})
-	selectHost(t, m, "core-sw1")
-	press(t, m, "enter")
-	_, cmd := m.Update(keyMsg("t"))
-	if cmd == nil {
-		t.Fatal("t started no trace")
-	}
+	cmd := startTrace(t, m, "core-sw1")
 	for round := 1; round <= 2; round++ {
 		_, tick := m.Update(cmd())
 		if tick == nil {
@@ -117,12 +114,7 @@ func TestTraceSaysWhatAHopAnsweredUnderTheTable(t *testing.T) {
 // Review of main: after the first round the live trace said "1 rounds".
 func TestTraceSaysOneRoundInTheSingular(t *testing.T) {
 	m, _ := newTest(t, 80, 24, fixture(t, 0), Options{Tracer: &fakeTracer{}})
-	selectHost(t, m, "core-sw1")
-	press(t, m, "enter")
-	_, cmd := m.Update(keyMsg("t"))
-	if cmd == nil {
-		t.Fatal("t started no trace")
-	}
+	cmd := startTrace(t, m, "core-sw1")
 	m.Update(cmd())
 	view := m.View()
 	if !strings.Contains(view, "1 round · path ends") || strings.Contains(view, "1 rounds") {
@@ -149,14 +141,22 @@ func (endsHereTracer) TraceRound(_ context.Context, p *probe.Path, _ probe.Trace
 // 1" as if a router had answered.
 func TestTraceEndsAtThisMachine(t *testing.T) {
 	m, _ := newTest(t, 80, 24, fixture(t, 0), Options{Tracer: endsHereTracer{}})
-	selectHost(t, m, "core-sw1")
+	cmd := startTrace(t, m, "core-sw1")
+	m.Update(cmd())
+	if view := m.View(); !strings.Contains(view, "1 round · path ends at this machine (127.0.0.1)") {
+		t.Errorf("trace view lacks where the path ends:\n%s", view)
+	}
+}
+
+// startTrace opens host's detail and presses t; it returns the command
+// that runs the trace's first round.
+func startTrace(t *testing.T, m *Model, host string) tea.Cmd {
+	t.Helper()
+	selectHost(t, m, host)
 	press(t, m, "enter")
 	_, cmd := m.Update(keyMsg("t"))
 	if cmd == nil {
 		t.Fatal("t started no trace")
 	}
-	m.Update(cmd())
-	if view := m.View(); !strings.Contains(view, "1 round · path ends at this machine (127.0.0.1)") {
-		t.Errorf("trace view lacks where the path ends:\n%s", view)
-	}
+	return cmd
 }
